@@ -1,0 +1,79 @@
+import { parseArgs } from "node:util";
+import { getCommand } from "./commands/get.js";
+import { HELP } from "./commands/help.js";
+import { pluginCommand } from "./commands/plugin.js";
+import { validateCommand } from "./commands/validate.js";
+import { errorLine, PullkeyError } from "./errors.js";
+import { EXIT_OK, EXIT_USAGE, type Io } from "./io.js";
+import { pullkeyVersion } from "./version.js";
+
+const OPTIONS = {
+  config: { type: "string" },
+  "api-version": { type: "string" },
+  "show-secrets": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Which options each command takes; anything else is a usage error, not silently ignored. */
+const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  plugin: ["config", "help"],
+  get: ["config", "api-version", "show-secrets", "help"],
+  validate: ["config", "help"],
+  version: ["help"],
+};
+
+/** Runs one pullkey invocation against the given I/O and returns the exit status. */
+export async function run(io: Io): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({
+      args: [...io.argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    return usage(io, (err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command = "plugin", ...rest] = positionals;
+  const allowed = ALLOWED[command];
+  if (!allowed) return usage(io, `unknown command ${JSON.stringify(command)}`);
+  if (values.help) {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  const extra = Object.keys(values).find((key) => !allowed.includes(key as keyof typeof OPTIONS));
+  if (extra)
+    return usage(
+      io,
+      `--${extra} does not apply to ${command === "plugin" ? "plugin mode" : command}`,
+    );
+
+  switch (command) {
+    case "get": {
+      const [image, ...more] = rest;
+      if (!image || more.length > 0) return usage(io, "get takes exactly one IMAGE");
+      return getCommand(io, image, {
+        config: values.config,
+        apiVersion: values["api-version"],
+        showSecrets: values["show-secrets"],
+      });
+    }
+    case "validate":
+      if (rest.length > 0) return usage(io, "validate takes no arguments");
+      return validateCommand(io, { config: values.config });
+    case "version":
+      io.stdout(`pullkey ${pullkeyVersion()} (node ${process.version})\n`);
+      return EXIT_OK;
+    default:
+      if (rest.length > 0 || positionals.length > 0)
+        return usage(io, "plugin mode takes no arguments");
+      return pluginCommand(io, { config: values.config });
+  }
+}
+
+function usage(io: Io, problem: string): number {
+  io.stderr(`${errorLine(new PullkeyError("USAGE", `${problem} (see pullkey --help)`))}\n`);
+  return EXIT_USAGE;
+}

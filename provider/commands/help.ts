@@ -1,0 +1,16 @@
+/** The --help text; kept beside the commands it describes. */
+export const HELP = `pullkey: kubelet image credential provider plugin
+
+Usage:
+  pullkey [--config FILE]              kubelet plugin mode: CredentialProviderRequest on stdin,
+                                       CredentialProviderResponse on stdout
+  pullkey get IMAGE [--config FILE] [--api-version v1|v1beta1|v1alpha1] [--show-secrets]
+                                       print the response the kubelet would get for IMAGE
+                                       (normalised like the kubelet: busybox -> docker.io/library/busybox)
+  pullkey validate [--config FILE]     check the config and the files it names
+  pullkey version                      print the version
+  pullkey --help                       this text
+
+Config: --config FILE, else $PULLKEY_CONFIG, else /etc/pullkey/config.yaml (YAML or JSON).
+In plugin mode the path must be absolute. Exit status: 0 ok, 1 failure, 2 usage error.
+`;

@@ -1,0 +1,53 @@
+import { isAbsolute } from "node:path";
+import { locateConfig, readConfig } from "../config/read.js";
+import { answerRequest } from "../core/answer.js";
+import { errorLine, PullkeyError } from "../errors.js";
+import { EXIT_FAILURE, EXIT_OK, type Io } from "../io.js";
+import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
+import { encodeResponse } from "../protocol/response.js";
+import { createSource } from "../sources/index.js";
+
+/**
+ * The whole exec budget. The kubelet kills the plugin after one minute (plugin.go, ExecPlugin);
+ * finishing well inside it means the kubelet always gets our answer or our error line.
+ */
+export const EXEC_BUDGET_MS = 20_000;
+
+/**
+ * Kubelet mode: one request on stdin, one response on stdout, or on any failure a non-zero exit,
+ * nothing on stdout and one line on stderr, which the kubelet copies into its log.
+ */
+export async function pluginCommand(
+  io: Io,
+  options: { config?: string | undefined },
+): Promise<number> {
+  try {
+    if (io.stdinIsTTY) {
+      throw new PullkeyError(
+        "REQUEST_INVALID",
+        "stdin is a terminal: pullkey with no command is the kubelet plugin and reads a CredentialProviderRequest on stdin; try `pullkey get IMAGE` or `pullkey --help`",
+      );
+    }
+    const request = decodeRequest(io.readStdin(MAX_REQUEST_BYTES + 1));
+    const located = locateConfig(options.config, io.env, io.cwd);
+    if (!isAbsolute(located.given)) {
+      throw new PullkeyError(
+        "USAGE",
+        `config path ${located.given} (from ${located.origin}) is relative; the kubelet's working directory is not defined, so give an absolute path`,
+      );
+    }
+    const { config } = await readConfig(located.path, located.origin, io.readFile);
+    const signal = AbortSignal.timeout(EXEC_BUDGET_MS);
+    const { response } = await answerRequest(request, config, {
+      createSource: (spec) =>
+        createSource(spec, { baseDir: config.baseDir, readFile: io.readFile, env: io.env }),
+      now: io.now,
+      signal,
+    });
+    io.stdout(encodeResponse(response));
+    return EXIT_OK;
+  } catch (err) {
+    io.stderr(`${errorLine(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}

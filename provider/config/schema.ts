@@ -1,0 +1,75 @@
+import * as z from "zod/mini";
+import { DURATION_PATTERN } from "../protocol/duration.js";
+import { sourceSpec } from "../sources/specs.js";
+
+export const CONFIG_API_VERSION = "pullkey/v1";
+export const CONFIG_KIND = "PullkeyConfig";
+
+const duration = z
+  .string()
+  .check(
+    z.regex(new RegExp(DURATION_PATTERN), "must be a duration such as 30s, 10m or 12h"),
+    z.describe("A Go duration string: 30s, 10m, 1h30m, 0s (0s: the kubelet does not cache)."),
+  );
+
+/** Presets expand to the `match` patterns of a well-known registry. */
+export const PRESETS = {
+  // Docker Hub images reach the kubelet normalised to docker.io/<namespace>/<repository>.
+  dockerhub: ["docker.io"],
+} as const satisfies Record<string, readonly string[]>;
+
+const rule = z
+  .strictObject({
+    name: z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+          "must be 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
+        ),
+        z.describe("Names the rule in errors and in `pullkey get` output."),
+      ),
+    match: z.optional(
+      z
+        .array(z.string())
+        .check(
+          z.minLength(1, "must list at least one pattern"),
+          z.describe(
+            "Patterns in the kubelet's matchImages syntax: host labels may use globs (*.example.com), a port must match exactly, a path is a plain prefix (docker.io/team-a).",
+          ),
+        ),
+    ),
+    preset: z.optional(
+      z
+        .enum(Object.keys(PRESETS) as [keyof typeof PRESETS])
+        .check(z.describe("dockerhub: match every Docker Hub image (docker.io).")),
+    ),
+    cacheDuration: z.optional(duration),
+    source: sourceSpec,
+  })
+  .check(
+    z.describe(
+      "Maps images to a credential source. Rules are tried in order; the first match wins.",
+    ),
+  );
+
+/** The shape of pullkey's config file, before the cross-field rules of validateConfig. */
+export const configSchema = z
+  .strictObject({
+    apiVersion: z.literal(CONFIG_API_VERSION),
+    kind: z.literal(CONFIG_KIND),
+    defaultCacheDuration: z.optional(duration),
+    unmatched: z.optional(
+      z
+        .enum(["error", "anonymous"])
+        .check(
+          z.describe(
+            "When no rule matches an image: error (default) fails the exec so the kubelet logs why; anonymous answers with no credentials.",
+          ),
+        ),
+    ),
+    rules: z.array(rule).check(z.minLength(1, "must list at least one rule")),
+  })
+  .check(z.describe("pullkey configuration: which credential source serves which images."));
+
+export type RawConfig = z.infer<typeof configSchema>;

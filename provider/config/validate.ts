@@ -1,0 +1,162 @@
+import { dirname } from "node:path";
+import type * as z from "zod/mini";
+import { quote } from "../errors.js";
+import { parseDuration } from "../protocol/duration.js";
+import { type Config, DEFAULT_CACHE_DURATION_MS, type Rule } from "./config.js";
+import { patternCovers, patternProblem } from "./patterns.js";
+import { configSchema, PRESETS } from "./schema.js";
+
+/** The outcome of validation: a config when there are no errors, and `path: message` lines. */
+export interface ValidationResult {
+  config?: Config;
+  errors: string[];
+  warnings: string[];
+}
+
+/**
+ * Validates a parsed config document: the schema first, then the cross-field rules (every rule
+ * has patterns, patterns can match, names are unique, no rule is hidden by an earlier one).
+ * Pure: the caller reads the file and passes its absolute path.
+ */
+export function validateConfig(doc: unknown, file: string): ValidationResult {
+  const parsed = configSchema.safeParse(doc);
+  if (!parsed.success) {
+    return {
+      errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, doc)),
+      warnings: [],
+    };
+  }
+  const raw = parsed.data;
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const defaultCacheDurationMs =
+    raw.defaultCacheDuration === undefined
+      ? DEFAULT_CACHE_DURATION_MS
+      : (parseDuration(raw.defaultCacheDuration) ?? DEFAULT_CACHE_DURATION_MS);
+
+  const rules = raw.rules.map((rule, i): Rule => {
+    const at = `rules[${i}]`;
+    if (rule.match && rule.preset) {
+      errors.push(`${at}: set either "match" or "preset", not both`);
+    } else if (!rule.match && !rule.preset) {
+      errors.push(
+        `${at}: needs "match" (image patterns, as in the kubelet's matchImages) or "preset" (${Object.keys(PRESETS).join(", ")})`,
+      );
+    }
+    const match = rule.match ?? (rule.preset ? [...PRESETS[rule.preset]] : []);
+    (rule.match ?? []).forEach((pattern, j) => {
+      const problem = patternProblem(pattern);
+      if (problem) errors.push(`${at}.match[${j}]: ${problem}`);
+    });
+    const cacheDurationMs =
+      rule.cacheDuration === undefined
+        ? defaultCacheDurationMs
+        : (parseDuration(rule.cacheDuration) ?? defaultCacheDurationMs);
+    return { name: rule.name, match, cacheDurationMs, source: rule.source };
+  });
+
+  const seen = new Map<string, number>();
+  rules.forEach((rule, i) => {
+    const first = seen.get(rule.name);
+    if (first !== undefined) {
+      errors.push(`rules[${i}].name: ${quote(rule.name)} is already the name of rules[${first}]`);
+    } else {
+      seen.set(rule.name, i);
+    }
+  });
+  warnings.push(...shadowWarnings(rules));
+
+  if (errors.length > 0) return { errors, warnings };
+  return {
+    config: {
+      file,
+      baseDir: dirname(file),
+      defaultCacheDurationMs,
+      unmatched: raw.unmatched ?? "error",
+      rules,
+    },
+    errors,
+    warnings,
+  };
+}
+
+/** Warns about rules that can never win because an earlier rule matches everything they match. */
+function shadowWarnings(rules: Rule[]): string[] {
+  const warnings: string[] = [];
+  rules.forEach((rule, i) => {
+    if (rule.match.length === 0) return;
+    const earlier = rules.slice(0, i);
+    const hiders = rule.match.map((pattern) =>
+      earlier.findIndex((other) => other.match.some((outer) => patternCovers(outer, pattern))),
+    );
+    if (hiders.every((h) => h >= 0)) {
+      const by = [...new Set(hiders)].map((h) => `rules[${h}] (${quote(rules[h]?.name ?? "")})`);
+      warnings.push(
+        `rules[${i}] (${quote(rule.name)}) is never used: ${by.join(" and ")} come${by.length === 1 ? "s" : ""} first and match${by.length === 1 ? "es" : ""} every image it would; rules are tried in order, so put the more specific rule first`,
+      );
+    }
+  });
+  return warnings;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Turns a zod issue into `path: message` lines an operator can act on. */
+function describeIssue(issue: Issue, doc: unknown): string[] {
+  const at = formatPath(issue.path);
+  const value = valueAt(doc, issue.path);
+  const custom = issue.message !== "Invalid input" ? issue.message : undefined;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`);
+    case "invalid_type":
+      if (value === undefined) return [`${at}: required`];
+      return [`${at}: expected ${issue.expected}, got ${typeName(value)}`];
+    case "invalid_union": {
+      const options = (issue as { options?: unknown[] }).options;
+      if (options && value === undefined) {
+        return [`${at}: required; one of ${options.map((o) => quote(String(o))).join(", ")}`];
+      }
+      if (options) {
+        return [
+          `${at}: ${describeValue(value)} is not supported; expected one of ${options.map((o) => quote(String(o))).join(", ")}`,
+        ];
+      }
+      return [`${at}: ${custom ?? "does not match any allowed form"}`];
+    }
+    case "invalid_value": {
+      const allowed = issue.values.map((v) => quote(String(v))).join(" or ");
+      if (value === undefined) return [`${at}: required; must be ${allowed}`];
+      return [`${at}: ${describeValue(value)} is not supported; must be ${allowed}`];
+    }
+    default:
+      return [`${at}: ${custom ?? "is invalid"}`];
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "(config)";
+  return path
+    .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`))
+    .join("");
+}
+
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let node = doc;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return typeof value;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "string" ? quote(value, 80) : typeName(value);
+}

@@ -1,0 +1,23 @@
+/**
+ * Everything pullkey touches outside its own code, passed in by the entry point. Tests hand in
+ * memory buffers and fixed clocks; main.ts hands in the process.
+ */
+export interface Io {
+  /** Arguments after the executable. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** The whole of stdin, read up to `limit` bytes (more is an error the caller reports). */
+  readStdin(limit: number): Uint8Array;
+  stdinIsTTY: boolean;
+  /** Writes to stdout. Called at most once per run in plugin mode. */
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readFile(path: string): Promise<Uint8Array>;
+  now(): Date;
+}
+
+/** Exit statuses: the kubelet treats any non-zero status as "no credentials from this plugin". */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;

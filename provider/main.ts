@@ -1,0 +1,70 @@
+import { readSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isatty } from "node:tty";
+import { run } from "./cli.js";
+import { EXIT_FAILURE } from "./io.js";
+
+// The entry point only wires the process into run(). fs.readSync/writeSync on fds 0 and 1 start
+// faster than process.stdin/stdout streams, and setting exitCode (not process.exit) lets the
+// one write to stdout finish before the process ends.
+
+function readStdin(limit: number): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === "EOF") break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+    total += n;
+    if (total >= limit) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN") throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+run({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  readStdin,
+  stdinIsTTY: isatty(0),
+  stdout: (text) => writeAll(1, text),
+  stderr: (text) => writeAll(2, text),
+  readFile: (path) => readFile(path),
+  now: () => new Date(),
+}).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (err: unknown) => {
+    // run() reports its own failures; reaching here means writing them failed too.
+    try {
+      writeAll(2, `pullkey: INTERNAL: ${(err as Error)?.name ?? "failure"}\n`);
+    } catch {}
+    process.exitCode = EXIT_FAILURE;
+  },
+);

@@ -1,0 +1,107 @@
+/**
+ * The kubelet's view of an image or a `matchImages` pattern: `url.Parse("https://" + s)` followed
+ * by SplitURL (k8s.io/kubernetes pkg/credentialprovider/keyring.go). Reproducing Go's parser
+ * quirks here is what makes pullkey's matching agree with the kubelet's, including the patterns
+ * that silently never match (`host/*`, `?` in a host, a scheme inside the pattern).
+ */
+export interface SchemelessUrl {
+  /** `host[:port]` as Go's url.URL.Host keeps it. */
+  host: string;
+  /** Host name split on dots (port removed when it parses as one). */
+  labels: string[];
+  /** Port text, empty when absent. */
+  port: string;
+  /** Unescaped path, `""` when absent; compared as a plain string prefix. */
+  path: string;
+}
+
+/** Parses like the kubelet's ParseSchemelessURL; returns undefined where Go's url.Parse errors. */
+export function parseSchemeless(text: string): SchemelessUrl | undefined {
+  const raw = `https://${text}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Go's url.Parse rejects these bytes
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return undefined;
+  const hashAt = raw.indexOf("#");
+  const noFragment = hashAt < 0 ? raw : raw.slice(0, hashAt);
+  if (hashAt >= 0 && goUnescape(raw.slice(hashAt + 1), "fragment") === undefined) return undefined;
+  const queryAt = noFragment.indexOf("?");
+  const rest = (queryAt < 0 ? noFragment : noFragment.slice(0, queryAt)).slice("https://".length);
+  const slashAt = rest.indexOf("/");
+  const authority = slashAt < 0 ? rest : rest.slice(0, slashAt);
+  const rawPath = slashAt < 0 ? "" : rest.slice(slashAt);
+  const atAt = authority.lastIndexOf("@");
+  if (atAt >= 0 && !validUserinfo(authority.slice(0, atAt))) return undefined;
+  const host = parseHost(atAt < 0 ? authority : authority.slice(atAt + 1));
+  if (host === undefined) return undefined;
+  const path = goUnescape(rawPath, "path");
+  if (path === undefined) return undefined;
+  const split = splitHostPort(host);
+  const name = split?.host ?? host;
+  return { host, labels: name.split("."), port: split?.port ?? "", path };
+}
+
+/** Go's url.parseHost for the non-IPv6-literal and IPv6-literal forms. */
+function parseHost(host: string): string | undefined {
+  if (host.startsWith("[")) {
+    const close = host.lastIndexOf("]");
+    if (close < 0) return undefined;
+    if (!validOptionalPort(host.slice(close + 1))) return undefined;
+  } else {
+    const colon = host.lastIndexOf(":");
+    if (colon >= 0 && !validOptionalPort(host.slice(colon))) return undefined;
+  }
+  return goUnescape(host, "host");
+}
+
+function validOptionalPort(port: string): boolean {
+  if (port === "") return true;
+  return /^:[0-9]*$/.test(port);
+}
+
+function validUserinfo(userinfo: string): boolean {
+  return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo);
+}
+
+// Characters Go's shouldEscape lets through unescaped in a host (unreserved plus sub-delims).
+const HOST_OK = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"]$/;
+
+/** Go's url.unescape for the host, path and fragment modes; undefined where Go errors. */
+function goUnescape(text: string, mode: "host" | "path" | "fragment"): string | undefined {
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] ?? "";
+    if (ch === "%") {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+      // Go accepts percent-escapes in a host only for non-ASCII bytes and %25.
+      if (mode === "host" && Number.parseInt(hex[0] ?? "0", 16) < 8 && hex !== "25")
+        return undefined;
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    if (mode === "host" && code < 0x80 && !HOST_OK.test(ch)) return undefined;
+    for (const b of encoder.encode(ch)) bytes.push(b);
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+/** Go's net.SplitHostPort; undefined where it errors (then the kubelet keeps the whole host). */
+function splitHostPort(hostport: string): { host: string; port: string } | undefined {
+  const colon = hostport.lastIndexOf(":");
+  if (colon < 0) return undefined;
+  let host: string;
+  if (hostport.startsWith("[")) {
+    const close = hostport.indexOf("]");
+    if (close < 0 || close + 1 !== colon) return undefined;
+    host = hostport.slice(1, close);
+    if (hostport.indexOf("[", 1) >= 0 || hostport.indexOf("]", close + 1) >= 0) return undefined;
+  } else {
+    host = hostport.slice(0, colon);
+    if (host.includes(":") || host.includes("[") || host.includes("]")) return undefined;
+    if (hostport.slice(colon).includes("[") || hostport.slice(colon).includes("]"))
+      return undefined;
+  }
+  return { host, port: hostport.slice(colon + 1) };
+}

@@ -1,0 +1,28 @@
+import * as z from "zod/mini";
+
+/** Config of the dockerConfig source: a docker `config.json`, as `docker login` writes it. */
+export const dockerConfigSpec = z
+  .strictObject({
+    type: z.literal("dockerConfig"),
+    path: z
+      .string()
+      .check(
+        z.minLength(1, "must name a docker config file"),
+        z.describe(
+          "Docker config.json; a relative path resolves against this config file's folder.",
+        ),
+      ),
+    registry: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1, "must not be empty"),
+          z.describe(
+            "Which `auths` entry to use, e.g. docker.io; default: the registry of the image being pulled.",
+          ),
+        ),
+    ),
+  })
+  .check(z.describe("Credentials from a docker config.json `auths` entry."));
+
+export type DockerConfigSpec = z.infer<typeof dockerConfigSpec>;

@@ -1,0 +1,39 @@
+import type { CredentialSource, SourceDeps } from "./source.js";
+import type { SourceSpec } from "./specs.js";
+
+/**
+ * Chooses the source module for a spec. Modules are loaded on demand so that a rule never pays
+ * the start-up cost of a backend it does not use (the kubelet execs pullkey on every cache miss).
+ */
+export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<CredentialSource> {
+  switch (spec.type) {
+    case "dockerConfig": {
+      const { dockerConfigSource } = await import("./docker-config/source.js");
+      return dockerConfigSource(spec, deps);
+    }
+    case "static": {
+      const { staticSource } = await import("./static/source.js");
+      return staticSource(spec, deps);
+    }
+  }
+}
+
+/** A short label for a spec, used in messages before the source is created. */
+export function describeSpec(spec: SourceSpec): string {
+  switch (spec.type) {
+    case "dockerConfig":
+      return `dockerConfig ${spec.path}`;
+    case "static":
+      return `static ${spec.passwordFile}`;
+  }
+}
+
+/** The files a spec reads, by field name, so `pullkey validate` can check them. */
+export function sourceFiles(spec: SourceSpec): { field: string; path: string }[] {
+  switch (spec.type) {
+    case "dockerConfig":
+      return [{ field: "path", path: spec.path }];
+    case "static":
+      return [{ field: "passwordFile", path: spec.passwordFile }];
+  }
+}

@@ -1,0 +1,9 @@
+import * as z from "zod/mini";
+import { dockerConfigSpec } from "./docker-config/spec.js";
+import { staticSpec } from "./static/spec.js";
+
+/** Every source's config shape, told apart by `type`. Adding a source adds one entry here. */
+export const sourceSpec = z.discriminatedUnion("type", [dockerConfigSpec, staticSpec]);
+
+export type SourceSpec = z.infer<typeof sourceSpec>;
+export type SourceType = SourceSpec["type"];

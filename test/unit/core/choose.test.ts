@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { Rule } from "../../../provider/config/config.js";
+import { answerScope, chooseRule } from "../../../provider/core/choose.js";
+
+const rule = (name: string, ...match: string[]): Rule => ({
+  name,
+  match,
+  cacheDurationMs: 60_000,
+  source: { type: "static", username: name, passwordFile: `${name}.token` },
+});
+
+const teamA = rule("team-a", "docker.io/team-a");
+const hub = rule("dockerhub", "docker.io");
+const internal = rule("internal", "registry.internal:5000", "*.mirror.example");
+const teams = rule("teams", "quay.io/team-a", "quay.io/team-b");
+
+describe("choosing the rule for an image", () => {
+  it.each([
+    {
+      name: "a path-scoped rule listed first wins for its namespace",
+      rules: [teamA, hub],
+      image: "docker.io/team-a/app",
+      want: "team-a",
+    },
+    {
+      name: "other namespaces fall through to the host rule",
+      rules: [teamA, hub],
+      image: "docker.io/library/busybox",
+      want: "dockerhub",
+    },
+    {
+      name: "first match wins, so a host rule listed first hides a path rule",
+      rules: [hub, teamA],
+      image: "docker.io/team-a/app",
+      want: "dockerhub",
+    },
+    {
+      name: "a port must match exactly",
+      rules: [internal],
+      image: "registry.internal/app",
+      want: undefined,
+    },
+    {
+      name: "a rule's second pattern counts",
+      rules: [internal],
+      image: "eu.mirror.example/app",
+      want: "internal",
+    },
+    {
+      name: "no rule matches another registry",
+      rules: [teamA, hub],
+      image: "ghcr.io/org/app",
+      want: undefined,
+    },
+  ])("$name", ({ rules, image, want }) => {
+    expect(chooseRule(rules, image)?.name).toBe(want);
+  });
+});
+
+describe("keying the answer so the kubelet's cache stays correct", () => {
+  it.each([
+    {
+      name: "a host no other rule touches is cached per Registry",
+      rules: [hub],
+      chosen: hub,
+      image: "docker.io/library/busybox",
+      want: { cacheKeyType: "Registry", authKeys: ["docker.io"] },
+    },
+    {
+      name: "a path-scoped rule on a shared host is cached per Image",
+      rules: [teamA, hub],
+      chosen: teamA,
+      image: "docker.io/team-a/app",
+      want: { cacheKeyType: "Image", authKeys: ["docker.io/team-a"] },
+    },
+    {
+      name: "the host rule is cached per Image too, or a cached answer would shadow team-a",
+      rules: [teamA, hub],
+      chosen: hub,
+      image: "docker.io/library/busybox",
+      want: { cacheKeyType: "Image", authKeys: ["docker.io"] },
+    },
+    {
+      name: "a rule with several paths on one host answers with all of them, so a Registry-cached answer covers each",
+      rules: [teams],
+      chosen: teams,
+      image: "quay.io/team-a/app",
+      want: { cacheKeyType: "Registry", authKeys: ["quay.io/team-a", "quay.io/team-b"] },
+    },
+    {
+      name: "only patterns for the image's host become auth keys",
+      rules: [internal, hub],
+      chosen: internal,
+      image: "registry.internal:5000/app",
+      want: { cacheKeyType: "Registry", authKeys: ["registry.internal:5000"] },
+    },
+    {
+      name: "a glob host pattern is returned as written",
+      rules: [internal],
+      chosen: internal,
+      image: "eu.mirror.example/app",
+      want: { cacheKeyType: "Registry", authKeys: ["*.mirror.example"] },
+    },
+  ])("$name", ({ rules, chosen, image, want }) => {
+    expect(answerScope(rules, chosen, image)).toEqual(want);
+  });
+});

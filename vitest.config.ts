@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 30 * 60_000,
     // Two cores: spawning executables in many parallel workers only adds noise.
     maxWorkers: 2,
-    reporters: ["default"],
+    reporters: ["default", "./test/reporters/summary.ts"],
   },
 });

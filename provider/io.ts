@@ -17,7 +17,14 @@ export interface Io {
   now(): Date;
 }
 
+import { PullkeyError } from "./errors.js";
+
 /** Exit statuses: the kubelet treats any non-zero status as "no credentials from this plugin". */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** The exit status for a failure: usage mistakes are told apart from runtime failures. */
+export function exitStatusFor(err: unknown): number {
+  return err instanceof PullkeyError && err.code === "USAGE" ? EXIT_USAGE : EXIT_FAILURE;
+}

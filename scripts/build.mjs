@@ -3,7 +3,7 @@
 // (a Node single executable application embedding the pinned runtime from scripts/sea, so nodes
 // need no Node.js). `--bundle-only` skips the single executable; `--schema-only` regenerates
 // config/pullkey.schema.json from the zod schema.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -15,7 +15,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -25,6 +24,15 @@ const dist = join(root, "dist");
 const args = new Set(process.argv.slice(2));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const log = (line) => process.stderr.write(`build: ${line}\n`);
+
+/** Runs a tool, showing its chatter only when it fails. */
+function quiet(command, argv, options = {}) {
+  const result = spawnSync(command, argv, { encoding: "utf8", ...options });
+  if (result.status !== 0) {
+    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    throw new Error(`${command} ${argv.join(" ")} failed with status ${result.status}`);
+  }
+}
 
 /** The esbuild settings shared by the bundle and the schema generator. */
 const common = {
@@ -87,12 +95,10 @@ async function singleExecutable(bundleFile) {
       main: bundleFile,
       output: blob,
       disableExperimentalSEAWarning: true,
-      useCodeCache: false,
+      useCodeCache: true,
     }),
   );
-  execFileSync(node, ["--experimental-sea-config", seaConfig], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  quiet(node, ["--experimental-sea-config", seaConfig]);
   const exe = join(dist, "pullkey");
   rmSync(exe, { force: true });
   copyFileSync(node, exe);
@@ -103,12 +109,17 @@ async function singleExecutable(bundleFile) {
   } catch {
     log("strip not found; the single executable keeps its symbols");
   }
-  const require = createRequire(import.meta.url);
-  const { inject } = require("postject");
-  await inject(exe, "NODE_SEA_BLOB", readFileSync(blob), {
-    sentinelFuse: "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
-    overwrite: true,
-  });
+  // postject, Node's documented SEA injector; run as a child so its harmless ELF note warnings stay quiet.
+  const postject = createRequire(import.meta.url).resolve("postject/dist/cli.js");
+  quiet(process.execPath, [
+    postject,
+    exe,
+    "NODE_SEA_BLOB",
+    blob,
+    "--sentinel-fuse",
+    "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+    "--overwrite",
+  ]);
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
   const version = execFileSync(exe, ["version"], { encoding: "utf8" }).trim();
@@ -116,7 +127,9 @@ async function singleExecutable(bundleFile) {
 }
 
 async function schema() {
-  const out = join(tmpdir(), `pullkey-schema-${process.pid}.mjs`);
+  // Inside the repo, so the bundle resolves zod from node_modules.
+  mkdirSync(dist, { recursive: true });
+  const out = join(dist, `.schema-${process.pid}.mjs`);
   await build({
     ...common,
     entryPoints: ["scripts/schema-entry.ts"],

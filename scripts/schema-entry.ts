@@ -4,5 +4,5 @@ import { configSchema } from "../provider/config/schema.js";
 /** The published JSON Schema of pullkey's config, as committed in config/pullkey.schema.json. */
 export function renderSchema(): string {
   const schema = z.toJSONSchema(configSchema, { target: "draft-2020-12" });
-  return `${JSON.stringify({ ...schema, $id: "https://github.com/pullkey/pullkey/config/pullkey.schema.json", title: "pullkey config" }, null, 2)}\n`;
+  return `${JSON.stringify({ ...schema, title: "pullkey config" }, null, 2)}\n`;
 }

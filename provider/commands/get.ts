@@ -1,7 +1,7 @@
 import { locateConfig, readConfig } from "../config/read.js";
 import { answerRequest } from "../core/answer.js";
 import { errorLine, PullkeyError } from "../errors.js";
-import { EXIT_FAILURE, EXIT_OK, type Io } from "../io.js";
+import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
 import { API_GROUP, type ApiVersion, isApiVersion } from "../protocol/api.js";
 import { createSource } from "../sources/index.js";
@@ -53,7 +53,7 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     return EXIT_OK;
   } catch (err) {
     io.stderr(`${errorLine(err)}\n`);
-    return EXIT_FAILURE;
+    return exitStatusFor(err);
   }
 }
 

@@ -2,7 +2,7 @@ import { isAbsolute } from "node:path";
 import { locateConfig, readConfig } from "../config/read.js";
 import { answerRequest } from "../core/answer.js";
 import { errorLine, PullkeyError } from "../errors.js";
-import { EXIT_FAILURE, EXIT_OK, type Io } from "../io.js";
+import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
 import { encodeResponse } from "../protocol/response.js";
 import { createSource } from "../sources/index.js";
@@ -48,6 +48,6 @@ export async function pluginCommand(
     return EXIT_OK;
   } catch (err) {
     io.stderr(`${errorLine(err)}\n`);
-    return EXIT_FAILURE;
+    return exitStatusFor(err);
   }
 }

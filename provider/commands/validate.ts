@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { locateConfig, readConfig } from "../config/read.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
-import { EXIT_FAILURE, EXIT_OK, type Io } from "../io.js";
+import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { formatDuration } from "../protocol/duration.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
 
@@ -49,6 +49,6 @@ export async function validateCommand(
     return EXIT_OK;
   } catch (err) {
     io.stderr(`${errorLine(err)}\n`);
-    return EXIT_FAILURE;
+    return exitStatusFor(err);
   }
 }

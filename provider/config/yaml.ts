@@ -7,11 +7,12 @@ import { PullkeyError } from "../errors.js";
  */
 export function parseYaml(text: string, file: string): unknown {
   try {
-    return parse(text, { uniqueKeys: true, prettyErrors: false });
+    return parse(text, { uniqueKeys: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const [line, col] = err.linePos?.[0] ? [err.linePos[0].line, err.linePos[0].col] : [0, 0];
       const where = line > 0 ? ` at line ${line}, column ${col}` : "";
+      // The pretty message continues with a snippet of the file over several lines; keep the reason.
       const reason = err.message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "");
       throw new PullkeyError(
         "CONFIG_INVALID",

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The two files `npm run build` ships; end-to-end tests run both exactly as the kubelet would. */
+export const ARTIFACTS = [
+  { name: "bundle", path: fileURLToPath(new URL("../../dist/pullkey.cjs", import.meta.url)) },
+  {
+    name: "single executable",
+    path: fileURLToPath(new URL("../../dist/pullkey", import.meta.url)),
+  },
+] as const;
+
+export interface Exec {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a built artifact the way the kubelet's ExecPlugin does: argv[0] is the full path, args
+ * verbatim, the request on stdin, the environment inherited (plus extra entries, as the kubelet
+ * appends the provider's `env`). Every captured output passes the leak scanner.
+ */
+export function exec(
+  path: string,
+  args: readonly string[],
+  stdin: string | Uint8Array,
+  options: { env?: Record<string, string>; uid?: number; gid?: number } = {},
+): Exec {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build first`);
+  const result = spawnSync(path, args, {
+    input: stdin,
+    env: { ...process.env, ...options.env },
+    timeout: 20_000,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+  });
+  // EPIPE: pullkey stopped reading an oversized request early, which is what it should do.
+  if (result.error && (result.error as { code?: string }).code !== "EPIPE") throw result.error;
+  const captured = {
+    status: result.status,
+    stdout: result.stdout.toString("utf8"),
+    stderr: result.stderr.toString("utf8"),
+  };
+  recordOutput(captured);
+  return captured;
+}
+
+const outputs: Exec[] = [];
+
+/** Every output captured so far in this test file, for the leak scan. */
+export function capturedOutputs(): readonly Exec[] {
+  return outputs;
+}
+
+function recordOutput(output: Exec): void {
+  outputs.push(output);
+}

@@ -1,0 +1,199 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { validateConfig } from "../../../provider/config/validate.js";
+
+const FILE = "/etc/pullkey/config.yaml";
+const hubRule = {
+  name: "dockerhub",
+  preset: "dockerhub",
+  source: { type: "dockerConfig", path: "docker.json" },
+};
+const teamRule = {
+  name: "team-a",
+  match: ["docker.io/team-a"],
+  source: { type: "static", username: "", passwordFile: "t" },
+};
+const base = { apiVersion: "pullkey/v1", kind: "PullkeyConfig", rules: [hubRule] };
+const withRule = (rule: Record<string, unknown>) => ({ ...base, rules: [{ ...hubRule, ...rule }] });
+const patterns = (...match: string[]) => withRule({ preset: undefined, match });
+
+describe("validating pullkey's config", () => {
+  it("turns a minimal config into a typed config with defaults", () => {
+    const { config, errors } = validateConfig(base, FILE);
+    expect(errors).toEqual([]);
+    expect(config).toEqual({
+      file: FILE,
+      baseDir: "/etc/pullkey",
+      defaultCacheDurationMs: 600_000,
+      unmatched: "error",
+      rules: [
+        {
+          name: "dockerhub",
+          match: ["docker.io"],
+          cacheDurationMs: 600_000,
+          source: { type: "dockerConfig", path: "docker.json" },
+        },
+      ],
+    });
+  });
+
+  it("uses the rule's cache duration, then the config's default", () => {
+    const doc = {
+      ...base,
+      defaultCacheDuration: "1h",
+      rules: [teamRule, { ...hubRule, cacheDuration: "30s" }],
+    };
+    const { config } = validateConfig(doc, FILE);
+    expect(config?.rules.map((r) => r.cacheDurationMs)).toEqual([3_600_000, 30_000]);
+  });
+
+  it.each([
+    {
+      name: "wrong apiVersion",
+      doc: { ...base, apiVersion: "v1" },
+      error: 'apiVersion: "v1" is not supported; must be "pullkey/v1"',
+    },
+    {
+      name: "missing kind",
+      doc: { ...base, kind: undefined },
+      error: 'kind: required; must be "PullkeyConfig"',
+    },
+    { name: "no rules", doc: { ...base, rules: [] }, error: "rules: must list at least one rule" },
+    {
+      name: "rules not a list",
+      doc: { ...base, rules: { a: 1 } },
+      error: "rules: expected array, got a mapping",
+    },
+    { name: "unknown top-level field", doc: { ...base, rule: [] }, error: "rule: unknown field" },
+    {
+      name: "unknown rule field",
+      doc: withRule({ matches: ["x.io"] }),
+      error: "rules[0].matches: unknown field",
+    },
+    {
+      name: "unknown source field",
+      doc: withRule({ source: { type: "dockerConfig", path: "x", file: "y" } }),
+      error: "rules[0].source.file: unknown field",
+    },
+    {
+      name: "unknown source type",
+      doc: withRule({ source: { type: "vaultt" } }),
+      error:
+        'rules[0].source.type: "vaultt" is not supported; expected one of "dockerConfig", "static"',
+    },
+    {
+      name: "missing source type",
+      doc: withRule({ source: {} }),
+      error: 'rules[0].source.type: required; one of "dockerConfig", "static"',
+    },
+    {
+      name: "missing password file",
+      doc: withRule({ source: { type: "static", username: "u" } }),
+      error: "rules[0].source.passwordFile: required",
+    },
+    {
+      name: "bad duration",
+      doc: withRule({ cacheDuration: "1 day" }),
+      error: "rules[0].cacheDuration: must be a duration such as 30s, 10m or 12h",
+    },
+    {
+      name: "numeric duration",
+      doc: withRule({ cacheDuration: 60 }),
+      error: "rules[0].cacheDuration: expected string, got number",
+    },
+    {
+      name: "bad rule name",
+      doc: withRule({ name: "-x" }),
+      error: "rules[0].name: must be 1-63 letters",
+    },
+    {
+      name: "unknown preset",
+      doc: withRule({ preset: "quay" }),
+      error: 'rules[0].preset: "quay" is not supported; must be "dockerhub"',
+    },
+    {
+      name: "neither match nor preset",
+      doc: withRule({ preset: undefined }),
+      error: 'rules[0]: needs "match"',
+    },
+    {
+      name: "both match and preset",
+      doc: withRule({ match: ["docker.io"] }),
+      error: 'rules[0]: set either "match" or "preset", not both',
+    },
+    {
+      name: "empty match list",
+      doc: patterns(),
+      error: "rules[0].match: must list at least one pattern",
+    },
+    {
+      name: "a /* pattern",
+      doc: patterns("harbor.example.com/*"),
+      error:
+        'rules[0].match[0]: "harbor.example.com/*": the path part is a plain prefix, not a glob, so it never matches; write "harbor.example.com"',
+    },
+    {
+      name: "a scheme",
+      doc: patterns("https://ghcr.io"),
+      error: 'includes a scheme, so it never matches; write "ghcr.io"',
+    },
+    {
+      name: "index.docker.io",
+      doc: patterns("index.docker.io"),
+      error: 'write "docker.io" or use preset: dockerhub',
+    },
+    {
+      name: "a tag",
+      doc: patterns("docker.io/library/busybox:1.36"),
+      error: "has a tag or digest",
+    },
+    {
+      name: "an unparsable pattern",
+      doc: patterns("%zz"),
+      error: 'rules[0].match[0]: "%zz" is not a valid image pattern',
+    },
+    { name: "an empty pattern", doc: patterns(""), error: "rules[0].match[0]: is empty" },
+    { name: "a question mark", doc: patterns("registr?.io"), error: 'contains "?" or "#"' },
+    {
+      name: "duplicate rule names",
+      doc: { ...base, rules: [hubRule, { ...teamRule, name: "dockerhub" }] },
+      error: 'rules[1].name: "dockerhub" is already the name of rules[0]',
+    },
+    {
+      name: "bad unmatched mode",
+      doc: { ...base, unmatched: "ignore" },
+      error: 'unmatched: "ignore" is not supported; must be "error" or "anonymous"',
+    },
+    { name: "not a mapping", doc: "rules: []", error: "(config): expected object, got string" },
+  ])("reports $name as `path: message`", ({ doc, error }) => {
+    const result = validateConfig(doc, FILE);
+    expect(result.config).toBeUndefined();
+    expect(result.errors.join("\n")).toContain(error);
+  });
+
+  it("warns about a rule that an earlier rule hides", () => {
+    const { config, warnings } = validateConfig({ ...base, rules: [hubRule, teamRule] }, FILE);
+    expect(config).toBeDefined();
+    expect(warnings).toEqual([
+      'rules[1] ("team-a") is never used: rules[0] ("dockerhub") comes first and matches every image it would; rules are tried in order, so put the more specific rule first',
+    ]);
+  });
+
+  it("does not warn when the specific rule comes first", () => {
+    expect(validateConfig({ ...base, rules: [teamRule, hubRule] }, FILE).warnings).toEqual([]);
+  });
+});
+
+describe("the example configs", () => {
+  const dir = fileURLToPath(new URL("../../../config/examples/", import.meta.url));
+  const examples = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+
+  it.each(examples)("%s is valid and warning-free", (file) => {
+    const result = validateConfig(parse(readFileSync(join(dir, file), "utf8")), join(dir, file));
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+  });
+});

@@ -43,6 +43,55 @@ const common = {
   absWorkingDir: root,
 };
 
+/**
+ * Sources whose SDKs are heavy. Each is bundled on its own and embedded in the main bundle as a
+ * string, compiled only when a rule uses it: V8 skims a string literal at start-up instead of
+ * pre-parsing ~0.5 MB of SDK code (shared/reference/packaging.md: a lazy import() inside one
+ * bundle recovers only half of the cost; separate code compiled on demand recovers it all).
+ */
+const HEAVY_SOURCES = ["vault", "aws-secrets-manager"];
+
+function embedHeavySources() {
+  return {
+    name: "embed-heavy-sources",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\/[a-z-]+\/source\.js$/ }, (args) => {
+        const name = args.path.split("/")[1];
+        if (!HEAVY_SOURCES.includes(name) || !args.importer.endsWith(join("sources", "index.ts")))
+          return undefined;
+        return { path: name, namespace: "heavy-source" };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: "heavy-source" }, async (args) => {
+        const inner = await build({
+          ...common,
+          entryPoints: [`provider/sources/${args.path}/source.ts`],
+          format: "cjs",
+          minify: true,
+          legalComments: "none",
+          write: false,
+          // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
+          mainFields: ["module", "main"],
+          // debug (via node-vault) probes for supports-color, which warns inside a SEA.
+          alias: { "supports-color": "./scripts/empty-module.cjs" },
+        });
+        const code = inner.outputFiles[0].text;
+        const filename = `pullkey-source-${args.path}.cjs`;
+        return {
+          loader: "js",
+          resolveDir: root,
+          contents: [
+            'const { runInThisContext } = require("node:vm");',
+            `const wrapped = runInThisContext("(function (exports, require, module) {" + ${JSON.stringify(code)} + "\\n})", { filename: ${JSON.stringify(filename)} });`,
+            "const loaded = { exports: {} };",
+            "wrapped.call(loaded.exports, loaded.exports, require, loaded);",
+            "module.exports = loaded.exports;",
+          ].join("\n"),
+        };
+      });
+    },
+  };
+}
+
 async function bundle() {
   mkdirSync(dist, { recursive: true });
   const outfile = join(dist, "pullkey.cjs");
@@ -57,6 +106,7 @@ async function bundle() {
     banner: { js: "#!/usr/bin/env node" },
     define: { PULLKEY_VERSION: JSON.stringify(pkg.version) },
     metafile: true,
+    plugins: [embedHeavySources()],
   });
   chmodSync(outfile, 0o755);
   const inputs = Object.entries(result.metafile.outputs[relative(root, outfile)]?.inputs ?? {})

@@ -26,7 +26,13 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     for (const warning of warnings) io.stderr(`pullkey: warning: ${warning}\n`);
     const answer = await answerRequest({ apiVersion, image }, config, {
       createSource: (spec) =>
-        createSource(spec, { baseDir: config.baseDir, readFile: io.readFile, env: io.env }),
+        createSource(spec, {
+          baseDir: config.baseDir,
+          readFile: io.readFile,
+          env: io.env,
+          now: io.now,
+          stateDir: config.stateDir,
+        }),
       now: io.now,
       signal: AbortSignal.timeout(EXEC_BUDGET_MS),
     });

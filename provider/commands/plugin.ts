@@ -40,7 +40,13 @@ export async function pluginCommand(
     const signal = AbortSignal.timeout(EXEC_BUDGET_MS);
     const { response } = await answerRequest(request, config, {
       createSource: (spec) =>
-        createSource(spec, { baseDir: config.baseDir, readFile: io.readFile, env: io.env }),
+        createSource(spec, {
+          baseDir: config.baseDir,
+          readFile: io.readFile,
+          env: io.env,
+          now: io.now,
+          stateDir: config.stateDir,
+        }),
       now: io.now,
       signal,
     });

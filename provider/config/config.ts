@@ -17,6 +17,8 @@ export interface Config {
   baseDir: string;
   defaultCacheDurationMs: number;
   unmatched: "error" | "anonymous";
+  /** Root-only folder for state kept between execs. */
+  stateDir: string;
   rules: Rule[];
 }
 
@@ -28,3 +30,6 @@ export const DEFAULT_CONFIG_PATH = "/etc/pullkey/config.yaml";
 
 /** Environment variable naming the config file; read when called, never at import. */
 export const CONFIG_ENV = "PULLKEY_CONFIG";
+
+/** Where state that outlives one exec lives unless the config says otherwise. */
+export const DEFAULT_STATE_DIR = "/var/lib/pullkey";

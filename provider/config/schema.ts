@@ -68,6 +68,16 @@ export const configSchema = z
           ),
         ),
     ),
+    stateDir: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^\//, "must be an absolute path"),
+          z.describe(
+            "Root-only folder for state kept between execs, such as reusable backend login tokens. Default /var/lib/pullkey.",
+          ),
+        ),
+    ),
     rules: z.array(rule).check(z.minLength(1, "must list at least one rule")),
   })
   .check(z.describe("pullkey configuration: which credential source serves which images."));

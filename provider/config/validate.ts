@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import type * as z from "zod/mini";
 import { quote } from "../errors.js";
 import { parseDuration } from "../protocol/duration.js";
-import { type Config, DEFAULT_CACHE_DURATION_MS, type Rule } from "./config.js";
+import { type Config, DEFAULT_CACHE_DURATION_MS, DEFAULT_STATE_DIR, type Rule } from "./config.js";
 import { patternCovers, patternProblem } from "./patterns.js";
 import { configSchema, PRESETS } from "./schema.js";
 
@@ -73,6 +73,7 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
       baseDir: dirname(file),
       defaultCacheDurationMs,
       unmatched: raw.unmatched ?? "error",
+      stateDir: raw.stateDir ?? DEFAULT_STATE_DIR,
       rules,
     },
     errors,

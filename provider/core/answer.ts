@@ -64,7 +64,19 @@ export async function answerRequest(
   try {
     const source = await deps.createSource(rule.source);
     description = source.description;
-    credential = await source.fetch({ image, registry: target.host, signal: deps.signal });
+    credential = await source.fetch({
+      image,
+      registry: target.host,
+      signal: deps.signal,
+      ...(request.serviceAccountToken === undefined
+        ? {}
+        : {
+            serviceAccount: {
+              token: request.serviceAccountToken,
+              annotations: request.serviceAccountAnnotations ?? {},
+            },
+          }),
+    });
   } catch (err) {
     if (err instanceof PullkeyError) throw withContext(err, context);
     if (deps.signal.aborted) {

@@ -19,6 +19,17 @@ export interface FetchContext {
   registry: string;
   /** Aborts when the exec's deadline passes. */
   signal: AbortSignal;
+  /**
+   * KEP-4412: the pod's service account token and the annotations the kubelet config lets
+   * through, present only when the kubelet's provider has `tokenAttributes`. Never log either.
+   */
+  serviceAccount?: ServiceAccountContext;
+}
+
+/** What the kubelet passes about the pod's service account (request apiVersion v1 only). */
+export interface ServiceAccountContext {
+  token: string;
+  annotations: Readonly<Record<string, string>>;
 }
 
 /** A configured source, ready to fetch. */
@@ -34,4 +45,7 @@ export interface SourceDeps {
   baseDir: string;
   readFile(path: string): Promise<Uint8Array>;
   env: Readonly<Record<string, string | undefined>>;
+  now(): Date;
+  /** Root-only folder for state that outlives one exec (e.g. a reusable login token). */
+  stateDir: string;
 }

@@ -29,6 +29,7 @@ describe("validating pullkey's config", () => {
       baseDir: "/etc/pullkey",
       defaultCacheDurationMs: 600_000,
       unmatched: "error",
+      stateDir: "/var/lib/pullkey",
       rules: [
         {
           name: "dockerhub",

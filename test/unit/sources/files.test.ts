@@ -29,7 +29,13 @@ async function failure(run: () => Promise<unknown>): Promise<PullkeyError> {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "pullkey-sources-"));
-  deps = { baseDir: dir, readFile: (p) => readFile(p), env: {} };
+  deps = {
+    baseDir: dir,
+    readFile: (p) => readFile(p),
+    env: {},
+    now: () => new Date(),
+    stateDir: join(dir, "state"),
+  };
   writeFileSync(join(dir, "token"), `${SECRET}\n`);
   writeFileSync(join(dir, "crlf"), `${SECRET}\r\n`);
   writeFileSync(join(dir, "empty"), "\n");

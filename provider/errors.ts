@@ -13,6 +13,18 @@ export type ErrorCode =
   | "SOURCE_UNREADABLE"
   | "SOURCE_FORMAT"
   | "SOURCE_NO_ENTRY"
+  /** The backend could not be reached: connection refused, DNS, timeout of one call. */
+  | "SOURCE_UNREACHABLE"
+  /** TLS to the backend failed: unknown CA, name mismatch, expired certificate. */
+  | "SOURCE_TLS"
+  /** The backend rejected pullkey's login (bad role, token, secret id or JWT). */
+  | "SOURCE_AUTH_FAILED"
+  /** Logged in, but not allowed to read the secret. */
+  | "SOURCE_DENIED"
+  /** The secret (or the pinned version) does not exist or was deleted. */
+  | "SOURCE_NOT_FOUND"
+  /** The backend answered but cannot serve now: sealed, throttled, 5xx. */
+  | "SOURCE_UNAVAILABLE"
   | "DEADLINE_EXCEEDED"
   | "OUTPUT_FAILED"
   | "INTERNAL";

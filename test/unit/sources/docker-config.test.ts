@@ -5,19 +5,20 @@ import {
   findEntry,
   normaliseRegistryKey,
   parseDockerConfig,
-} from "../../../provider/sources/docker-config/parse.js";
+} from "../../../provider/sources/shapes/dockerconfigjson.js";
 
 const FILE = "/etc/pullkey/docker.json";
+const WHAT = `docker config ${FILE}`;
 const bytes = (doc: unknown) =>
   new TextEncoder().encode(typeof doc === "string" ? doc : JSON.stringify(doc));
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 const SECRET = "s3cret-Value-that-must-not-leak";
 
 function credentialFor(doc: unknown, registry: string) {
-  const entries = parseDockerConfig(bytes(doc), FILE);
+  const entries = parseDockerConfig(bytes(doc), WHAT);
   const entry = findEntry(entries, registry);
   if (!entry) throw new Error(`no entry for ${registry}`);
-  return entryCredential(entry, FILE);
+  return entryCredential(entry, WHAT);
 }
 
 function failure(run: () => unknown): PullkeyError {
@@ -92,7 +93,7 @@ describe("reading credentials from a docker config", () => {
   });
 
   it("finds no entry for a registry the file does not have", () => {
-    const entries = parseDockerConfig(bytes({ auths: { "ghcr.io": { auth: b64("a:b") } } }), FILE);
+    const entries = parseDockerConfig(bytes({ auths: { "ghcr.io": { auth: b64("a:b") } } }), WHAT);
     expect(findEntry(entries, "docker.io")).toBeUndefined();
   });
 
@@ -121,7 +122,7 @@ describe("reading credentials from a docker config", () => {
     },
     { name: "no entries at all", doc: {}, says: 'has no "auths" entries' },
   ])("rejects a file that is $name, without quoting it", ({ doc, says }) => {
-    const err = failure(() => parseDockerConfig(bytes(doc), FILE));
+    const err = failure(() => parseDockerConfig(bytes(doc), WHAT));
     expect(err.code).toBe("SOURCE_FORMAT");
     expect(err.message).toContain(says);
     expect(err.message).not.toContain(SECRET);

@@ -29,18 +29,25 @@ export function normaliseRegistryKey(key: string): string {
 }
 
 /**
- * Parses a docker config.json (or a legacy ~/.dockercfg) into its `auths` entries. Secret-bearing
- * content is never quoted back: parse failures say where, not what.
+ * Parses a docker config.json (or a legacy ~/.dockercfg) into its `auths` entries. `what` names
+ * the document in messages (`docker config /etc/pullkey/docker.json`, `Vault secret kv/x field
+ * "dockerconfigjson"`). Secret-bearing content is never quoted back, and parser errors are not
+ * wrapped: failures say where, not what.
  */
-export function parseDockerConfig(bytes: Uint8Array, file: string): DockerAuthEntry[] {
+export function parseDockerConfig(bytes: Uint8Array, what: string): DockerAuthEntry[] {
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw new PullkeyError("SOURCE_FORMAT", `docker config ${file} is not valid JSON`);
+    throw new PullkeyError("SOURCE_FORMAT", `${what} is not valid JSON`);
   }
+  return dockerConfigEntries(doc, what);
+}
+
+/** The `auths` entries of an already-decoded docker config document. */
+export function dockerConfigEntries(doc: unknown, what: string): DockerAuthEntry[] {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new PullkeyError("SOURCE_FORMAT", `docker config ${file} is not a JSON object`);
+    throw new PullkeyError("SOURCE_FORMAT", `${what} is not a JSON object`);
   }
   const root = doc as Record<string, unknown>;
   const auths = root["auths"] ?? legacyAuths(root);
@@ -48,14 +55,11 @@ export function parseDockerConfig(bytes: Uint8Array, file: string): DockerAuthEn
     auths !== undefined &&
     (typeof auths !== "object" || auths === null || Array.isArray(auths))
   ) {
-    throw new PullkeyError("SOURCE_FORMAT", `docker config ${file}: "auths" is not an object`);
+    throw new PullkeyError("SOURCE_FORMAT", `${what}: "auths" is not an object`);
   }
   const entries = Object.entries((auths ?? {}) as Record<string, unknown>).map(([key, value]) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new PullkeyError(
-        "SOURCE_FORMAT",
-        `docker config ${file}: auths[${quote(key)}] is not an object`,
-      );
+      throw new PullkeyError("SOURCE_FORMAT", `${what}: auths[${quote(key)}] is not an object`);
     }
     return { key, registry: normaliseRegistryKey(key), fields: value as Record<string, unknown> };
   });
@@ -64,8 +68,8 @@ export function parseDockerConfig(bytes: Uint8Array, file: string): DockerAuthEn
     throw new PullkeyError(
       "SOURCE_FORMAT",
       helper
-        ? `docker config ${file} keeps its credentials in a credential helper (${helper}); pullkey reads only inline "auths" entries: write one (e.g. docker login with no credsStore) or use the static source`
-        : `docker config ${file} has no "auths" entries`,
+        ? `${what} keeps its credentials in a credential helper (${helper}); pullkey reads only inline "auths" entries: write one (e.g. docker login with no credsStore) or use the static source`
+        : `${what} has no "auths" entries`,
     );
   }
   return entries;
@@ -105,8 +109,8 @@ export function findEntry(
 }
 
 /** Reads username and password from an entry: `auth` (base64 of user:pass) or the two fields. */
-export function entryCredential(entry: DockerAuthEntry, file: string): RegistryCredential {
-  const where = `docker config ${file}: auths[${quote(entry.key)}]`;
+export function entryCredential(entry: DockerAuthEntry, what: string): RegistryCredential {
+  const where = `${what}: auths[${quote(entry.key)}]`;
   const { auth, username, password } = entry.fields;
   if (typeof auth === "string" && auth !== "") {
     const decoded = decodeBase64(auth);
@@ -140,4 +144,21 @@ function decodeBase64(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The credential for `registry` from a docker config document, or SOURCE_NO_ENTRY naming what it has. */
+export function dockerConfigCredential(
+  entries: DockerAuthEntry[],
+  registry: string,
+  what: string,
+): RegistryCredential {
+  const entry = findEntry(entries, registry);
+  if (!entry) {
+    const known = [...new Set(entries.map((e) => e.registry))].map((r) => quote(r)).join(", ");
+    throw new PullkeyError(
+      "SOURCE_NO_ENTRY",
+      `${what} has no auths entry for registry ${quote(registry)} (it has ${known})`,
+    );
+  }
+  return entryCredential(entry, what);
 }

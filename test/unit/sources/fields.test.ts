@@ -38,7 +38,7 @@ describe("reading a credential from a secret's fields", () => {
     {
       name: "an empty password",
       fields: { username: "u", password: "" },
-      says: 'no non-empty string field "password"',
+      says: 'has no non-empty string field "password" for the password (fields: "username", "password")',
     },
     {
       name: "a missing username field",
@@ -48,7 +48,7 @@ describe("reading a credential from a secret's fields", () => {
     {
       name: "a numeric username",
       fields: { username: 1, password: SECRET },
-      says: 'has no string field "username"',
+      says: 'has no string field "username" for the username (fields: "username", "password")',
     },
   ])("rejects $name, naming fields but no values", ({ fields, says }) => {
     let err: unknown;

@@ -15,6 +15,8 @@ export interface Io {
   stderr(text: string): void;
   readFile(path: string): Promise<Uint8Array>;
   now(): Date;
+  /** The user pullkey runs as; cache files must belong to it. */
+  uid: number;
 }
 
 import { PullkeyError } from "./errors.js";

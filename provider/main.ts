@@ -1,5 +1,5 @@
-import { readSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { constants, readSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { isatty } from "node:tty";
 import { run } from "./cli.js";
 import { EXIT_FAILURE } from "./io.js";
@@ -46,6 +46,19 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/**
+ * Reads a whole file, opened with O_NONBLOCK: a FIFO planted where a secret file should be then
+ * reads as empty instead of blocking a libuv thread forever, which would also block exit.
+ */
+async function readFileNonBlocking(path: string): Promise<Uint8Array> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 run({
   argv: process.argv.slice(2),
   env: process.env,
@@ -54,11 +67,15 @@ run({
   stdinIsTTY: isatty(0),
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),
-  readFile: (path) => readFile(path),
+  readFile: readFileNonBlocking,
   now: () => new Date(),
+  uid: process.getuid?.() ?? 0,
 }).then(
   (status) => {
     process.exitCode = status;
+    // Everything is written synchronously by now. If a timed-out backend call still holds the
+    // event loop (a blocked read, an open socket), leave anyway: the kubelet waits for our exit.
+    setTimeout(() => process.exit(), 200).unref();
   },
   (err: unknown) => {
     // run() reports its own failures; reaching here means writing them failed too.

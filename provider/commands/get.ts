@@ -4,8 +4,7 @@ import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
 import { API_GROUP, type ApiVersion, isApiVersion } from "../protocol/api.js";
-import { createSource } from "../sources/index.js";
-import { EXEC_BUDGET_MS } from "./plugin.js";
+import { liveAnswerDeps } from "./live-deps.js";
 
 export interface GetOptions {
   config?: string | undefined;
@@ -24,18 +23,14 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     const located = locateConfig(options.config, io.env, io.cwd);
     const { config, warnings } = await readConfig(located.path, located.origin, io.readFile);
     for (const warning of warnings) io.stderr(`pullkey: warning: ${warning}\n`);
-    const answer = await answerRequest({ apiVersion, image }, config, {
-      createSource: (spec) =>
-        createSource(spec, {
-          baseDir: config.baseDir,
-          readFile: io.readFile,
-          env: io.env,
-          now: io.now,
-          stateDir: config.stateDir,
-        }),
-      now: io.now,
-      signal: AbortSignal.timeout(EXEC_BUDGET_MS),
-    });
+    const warn = (message: string) =>
+      io.stderr(`pullkey: warning: ${message}
+`);
+    const answer = await answerRequest(
+      { apiVersion, image },
+      config,
+      liveAnswerDeps(io, config, warn),
+    );
     const { response } = answer;
     const shown = options.showSecrets
       ? response

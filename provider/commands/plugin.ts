@@ -5,13 +5,7 @@ import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
 import { encodeResponse } from "../protocol/response.js";
-import { createSource } from "../sources/index.js";
-
-/**
- * The whole exec budget. The kubelet kills the plugin after one minute (plugin.go, ExecPlugin);
- * finishing well inside it means the kubelet always gets our answer or our error line.
- */
-export const EXEC_BUDGET_MS = 20_000;
+import { liveAnswerDeps } from "./live-deps.js";
 
 /**
  * Kubelet mode: one request on stdin, one response on stdout, or on any failure a non-zero exit,
@@ -37,19 +31,12 @@ export async function pluginCommand(
       );
     }
     const { config } = await readConfig(located.path, located.origin, io.readFile);
-    const signal = AbortSignal.timeout(EXEC_BUDGET_MS);
-    const { response } = await answerRequest(request, config, {
-      createSource: (spec) =>
-        createSource(spec, {
-          baseDir: config.baseDir,
-          readFile: io.readFile,
-          env: io.env,
-          now: io.now,
-          stateDir: config.stateDir,
-        }),
-      now: io.now,
-      signal,
-    });
+    // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
+    const { response } = await answerRequest(
+      request,
+      config,
+      liveAnswerDeps(io, config, () => undefined),
+    );
     io.stdout(encodeResponse(response));
     return EXIT_OK;
   } catch (err) {

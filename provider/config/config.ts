@@ -19,8 +19,29 @@ export interface Config {
   unmatched: "error" | "anonymous";
   /** Root-only folder for state kept between execs. */
   stateDir: string;
+  cache: CacheConfig;
+  /** The whole exec's time budget, well inside the kubelet's fixed one minute. */
+  execTimeoutMs: number;
   rules: Rule[];
 }
+
+/** The node-local credential cache that sits in front of every source. */
+export interface CacheConfig {
+  enabled: boolean;
+  /** How long past its freshness the last good credential may be served when the source fails. */
+  staleIfErrorMs: number;
+  /** The cacheDuration told to the kubelet with a stale credential, so it asks again soon. */
+  staleCacheDurationMs: number;
+}
+
+export const DEFAULT_CACHE: CacheConfig = {
+  enabled: true,
+  staleIfErrorMs: 24 * 3_600_000,
+  staleCacheDurationMs: 60_000,
+};
+
+/** 20 s leaves the kubelet's 60 s exec timeout (plugin.go) a wide margin. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 20_000;
 
 /** How long the kubelet caches an answer when neither the rule nor the config says. */
 export const DEFAULT_CACHE_DURATION_MS = 10 * 60_000;

@@ -78,6 +78,42 @@ export const configSchema = z
           ),
         ),
     ),
+    cache: z.optional(
+      z
+        .strictObject({
+          enabled: z.optional(
+            z
+              .boolean()
+              .check(z.describe("Keep the last good credential on the node (default true).")),
+          ),
+          staleIfError: z.optional(
+            duration.check(
+              z.describe(
+                "How long after it stops being fresh the last good credential may still be served while the source fails (default 24h; 0s never serves stale credentials).",
+              ),
+            ),
+          ),
+          staleCacheDuration: z.optional(
+            duration.check(
+              z.describe(
+                "The cacheDuration given to the kubelet with a stale credential, so it asks again soon (default 1m).",
+              ),
+            ),
+          ),
+        })
+        .check(
+          z.describe(
+            "The node-local credential cache under stateDir: fresh entries answer without the backend, and stale ones cover backend outages.",
+          ),
+        ),
+    ),
+    execTimeout: z.optional(
+      duration.check(
+        z.describe(
+          "Time budget for one exec, including waiting for another exec's fetch (default 20s; the kubelet kills plugins after 1m).",
+        ),
+      ),
+    ),
     rules: z.array(rule).check(z.minLength(1, "must list at least one rule")),
   })
   .check(z.describe("pullkey configuration: which credential source serves which images."));

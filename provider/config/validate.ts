@@ -2,7 +2,14 @@ import { dirname } from "node:path";
 import type * as z from "zod/mini";
 import { quote } from "../errors.js";
 import { parseDuration } from "../protocol/duration.js";
-import { type Config, DEFAULT_CACHE_DURATION_MS, DEFAULT_STATE_DIR, type Rule } from "./config.js";
+import {
+  type Config,
+  DEFAULT_CACHE,
+  DEFAULT_CACHE_DURATION_MS,
+  DEFAULT_EXEC_TIMEOUT_MS,
+  DEFAULT_STATE_DIR,
+  type Rule,
+} from "./config.js";
 import { patternCovers, patternProblem } from "./patterns.js";
 import { configSchema, PRESETS } from "./schema.js";
 
@@ -66,6 +73,13 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
   });
   warnings.push(...shadowWarnings(rules));
 
+  const execTimeoutMs = durationOr(raw.execTimeout, DEFAULT_EXEC_TIMEOUT_MS);
+  if (execTimeoutMs < 1_000 || execTimeoutMs > 50_000) {
+    errors.push(
+      "execTimeout: must be between 1s and 50s: the kubelet kills a plugin after 1m, and pullkey needs the rest to answer",
+    );
+  }
+
   if (errors.length > 0) return { errors, warnings };
   return {
     config: {
@@ -74,11 +88,25 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
       defaultCacheDurationMs,
       unmatched: raw.unmatched ?? "error",
       stateDir: raw.stateDir ?? DEFAULT_STATE_DIR,
+      cache: {
+        enabled: raw.cache?.enabled ?? DEFAULT_CACHE.enabled,
+        staleIfErrorMs: durationOr(raw.cache?.staleIfError, DEFAULT_CACHE.staleIfErrorMs),
+        staleCacheDurationMs: durationOr(
+          raw.cache?.staleCacheDuration,
+          DEFAULT_CACHE.staleCacheDurationMs,
+        ),
+      },
+      execTimeoutMs,
       rules,
     },
     errors,
     warnings,
   };
+}
+
+/** A validated duration string in milliseconds, or the default when absent. */
+function durationOr(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
 }
 
 /** Warns about rules that can never win because an earlier rule matches everything they match. */

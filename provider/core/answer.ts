@@ -1,4 +1,5 @@
-import type { Config } from "../config/config.js";
+import type { ThroughCache } from "../cache/index.js";
+import type { Config, Rule } from "../config/config.js";
 import { PullkeyError, quote, withContext } from "../errors.js";
 import { parseSchemeless } from "../matching/url.js";
 import type {
@@ -9,16 +10,20 @@ import type {
 import { formatDuration } from "../protocol/duration.js";
 import { makeResponse } from "../protocol/response.js";
 import { describeSpec } from "../sources/index.js";
-import type { CredentialSource, RegistryCredential } from "../sources/source.js";
+import type { CredentialSource, FetchContext, RegistryCredential } from "../sources/source.js";
 import type { SourceSpec } from "../sources/specs.js";
 import { cacheDurationFor } from "./cache-duration.js";
 import { answerScope, chooseRule } from "./choose.js";
+import { withRetries } from "./retry.js";
 
 /** What the core needs from the outside world. */
 export interface AnswerDeps {
   createSource(spec: SourceSpec): Promise<CredentialSource>;
   now(): Date;
   signal: AbortSignal;
+  sleep(ms: number): Promise<void>;
+  /** The node-local cache; absent when it is turned off. */
+  throughCache?: ThroughCache | undefined;
 }
 
 /** What was decided, for `pullkey get` to explain; the response is what the kubelet sees. */
@@ -26,11 +31,12 @@ export interface Answer {
   response: CredentialProviderResponse;
   rule?: string;
   source?: string;
+  origin?: "backend" | "cache" | "stale";
 }
 
 /**
- * The plugin's one job: request → rule → credential → response. The only I/O is the source's
- * fetch; every other step is a pure function with its own tests.
+ * The plugin's one job: request → rule → credential → response. The only I/O is fetching the
+ * credential (through the cache, then the source); every other step is a pure function.
  */
 export async function answerRequest(
   request: CredentialProviderRequest,
@@ -58,45 +64,111 @@ export async function answerRequest(
     );
   }
 
-  const context = `image ${quote(image)}, rule ${quote(rule.name)}`;
-  let credential: RegistryCredential;
+  const context: FetchContext = { image, registry: target.host, signal: deps.signal };
+  if (request.serviceAccountToken !== undefined) {
+    context.serviceAccount = {
+      token: request.serviceAccountToken,
+      annotations: request.serviceAccountAnnotations ?? {},
+    };
+  }
+  const fetched = await fetchCredential(rule, context, config, deps);
+  const now = deps.now();
+  const scope = answerScope(config.rules, rule, image);
+  const auth: Record<string, AuthConfig> = {};
+  for (const key of scope.authKeys) {
+    auth[key] = { username: fetched.credential.username, password: fetched.credential.password };
+  }
+  // A stale answer is cached briefly so the kubelet asks again soon. An answer from our cache
+  // lasts only as long as our entry stays fresh, so a rotated secret reaches the kubelet within
+  // about one cacheDuration (our entry's jitter can add a tenth).
+  const configured =
+    fetched.origin === "stale"
+      ? config.cache.staleCacheDurationMs
+      : fetched.origin === "cache"
+        ? Math.min(rule.cacheDurationMs, remainingMs(fetched.freshUntil, now))
+        : rule.cacheDurationMs;
+  const durationMs = cacheDurationFor(configured, fetched.credential.expiresAt, now);
+  return {
+    response: makeResponse(apiVersion, scope.cacheKeyType, formatDuration(durationMs), auth),
+    rule: rule.name,
+    source: fetched.description,
+    origin: fetched.origin,
+  };
+}
+
+async function fetchCredential(
+  rule: Rule,
+  context: FetchContext,
+  config: Config,
+  deps: AnswerDeps,
+): Promise<{
+  credential: RegistryCredential;
+  origin: "backend" | "cache" | "stale";
+  freshUntil?: Date | undefined;
+  description: string;
+}> {
+  const where = `image ${quote(context.image)}, rule ${quote(rule.name)}`;
   let description = describeSpec(rule.source);
-  try {
+  // The source (and any SDK behind it) is created only on a cache miss.
+  const fromSource = async () => {
     const source = await deps.createSource(rule.source);
     description = source.description;
-    credential = await source.fetch({
-      image,
-      registry: target.host,
-      signal: deps.signal,
-      ...(request.serviceAccountToken === undefined
-        ? {}
-        : {
-            serviceAccount: {
-              token: request.serviceAccountToken,
-              annotations: request.serviceAccountAnnotations ?? {},
-            },
-          }),
-    });
+    // A source that ignores the signal (a blocked file read, a hung socket) still cannot hold
+    // the exec past its deadline: the race ends it, and main.ts exits once the answer is out.
+    return untilAborted(
+      withRetries(() => source.fetch(context), deps.signal, deps.sleep),
+      deps.signal,
+      () => new PullkeyError("DEADLINE_EXCEEDED", `source ${description} did not answer in time`),
+    );
+  };
+  try {
+    const result = deps.throughCache
+      ? await deps.throughCache(
+          {
+            rule: rule.name,
+            source: rule.source,
+            baseDir: config.baseDir,
+            registry: context.registry,
+            serviceAccount: context.serviceAccount,
+            description,
+            cacheDurationMs: rule.cacheDurationMs,
+          },
+          fromSource,
+        )
+      : { credential: await fromSource(), origin: "backend" as const };
+    return { ...result, description };
   } catch (err) {
-    if (err instanceof PullkeyError) throw withContext(err, context);
+    if (err instanceof PullkeyError) throw withContext(err, where);
     if (deps.signal.aborted) {
       throw new PullkeyError(
         "DEADLINE_EXCEEDED",
-        `${context}: source ${description} did not answer in time`,
+        `${where}: source ${description} did not answer in time`,
       );
     }
     throw err;
   }
+}
 
-  const scope = answerScope(config.rules, rule, image);
-  const auth: Record<string, AuthConfig> = {};
-  for (const key of scope.authKeys) {
-    auth[key] = { username: credential.username, password: credential.password };
-  }
-  const durationMs = cacheDurationFor(rule.cacheDurationMs, credential.expiresAt, deps.now());
-  return {
-    response: makeResponse(apiVersion, scope.cacheKeyType, formatDuration(durationMs), auth),
-    rule: rule.name,
-    source: description,
-  };
+/** Settles with `work`, or rejects with `timeout()` as soon as the signal aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, timeout: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(timeout());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(timeout());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function remainingMs(until: Date | undefined, now: Date): number {
+  if (until === undefined) return Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.floor((until.getTime() - now.getTime()) / 1000) * 1000);
 }

@@ -53,6 +53,7 @@ export function capturedOutputs(): readonly Exec[] {
   return outputs;
 }
 
-function recordOutput(output: Exec): void {
+/** Adds an output captured outside exec() (e.g. from an async spawn) to the leak scan. */
+export function recordOutput(output: Exec): void {
   outputs.push(output);
 }

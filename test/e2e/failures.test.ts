@@ -9,8 +9,10 @@ const SECRET = "failure-suite-secret-7f3a";
 const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
 let dir: string;
 
-const config = (rule: string) => `apiVersion: pullkey/v1
+const config = (rule: string, cacheDuration = "10m") => `apiVersion: pullkey/v1
 kind: PullkeyConfig
+stateDir: ${dir}/state
+defaultCacheDuration: ${cacheDuration}
 rules:
   - name: dockerhub
     preset: dockerhub
@@ -59,6 +61,7 @@ beforeAll(() => {
     JSON.stringify({
       apiVersion: "pullkey/v1",
       kind: "PullkeyConfig",
+      stateDir: join(dir, "state"),
       rules: [
         {
           name: "hub",
@@ -205,17 +208,21 @@ describe.each(ARTIFACTS)("the $name failing", ({ path }) => {
 });
 
 describe.each(ARTIFACTS)("the $name answering", ({ path }) => {
-  it("serves a rotated password file on the very next exec", () => {
-    const token = write("rotating.token", "before-rotation");
-    write(
-      "rotating.yaml",
-      config(`      type: static\n      username: u\n      passwordFile: ${token}`),
+  it("serves a rotated password file once the cache duration has passed", async () => {
+    const name = `rotating-${path.endsWith(".cjs") ? "bundle" : "sea"}`;
+    const token = write(`${name}.token`, "before-rotation");
+    const file = write(
+      `${name}.yaml`,
+      config(`      type: static\n      username: u\n      passwordFile: ${token}`, "3s"),
     );
-    const first = exec(path, ["--config", join(dir, "rotating.yaml")], REQUEST);
-    write("rotating.token", "after-rotation");
-    const second = exec(path, ["--config", join(dir, "rotating.yaml")], REQUEST);
+    const first = exec(path, ["--config", file], REQUEST);
+    write(`${name}.token`, "after-rotation");
+    const cached = exec(path, ["--config", file], REQUEST);
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    const rotated = exec(path, ["--config", file], REQUEST);
     expect(JSON.parse(first.stdout).auth["docker.io"].password).toBe("before-rotation");
-    expect(JSON.parse(second.stdout).auth["docker.io"].password).toBe("after-rotation");
+    expect(JSON.parse(cached.stdout).auth["docker.io"].password).toBe("before-rotation");
+    expect(JSON.parse(rotated.stdout).auth["docker.io"].password).toBe("after-rotation");
   });
 
   it("reads PULLKEY_CONFIG when --config is absent, and --config wins over it", () => {

@@ -36,6 +36,7 @@ async function pullkey(
     },
     readFile: (path) => readFile(path),
     now: () => new Date("2026-11-27T12:00:00Z"),
+    uid: process.getuid?.() ?? 0,
   };
   const status = await run(io);
   return { status, stdout, stderr };
@@ -46,11 +47,11 @@ beforeAll(() => {
   writeFileSync(join(dir, "token"), `${SECRET}\n`);
   writeFileSync(
     join(dir, "config.yaml"),
-    "apiVersion: pullkey/v1\nkind: PullkeyConfig\nrules:\n  - name: hub\n    preset: dockerhub\n    source: {type: static, username: robot, passwordFile: token}\n  - name: hidden\n    match: [docker.io/team-a]\n    source: {type: static, username: x, passwordFile: token}\n",
+    "apiVersion: pullkey/v1\nkind: PullkeyConfig\ncache: {enabled: false}\nrules:\n  - name: hub\n    preset: dockerhub\n    source: {type: static, username: robot, passwordFile: token}\n  - name: hidden\n    match: [docker.io/team-a]\n    source: {type: static, username: x, passwordFile: token}\n",
   );
   writeFileSync(
     join(dir, "missing-file.yaml"),
-    "apiVersion: pullkey/v1\nkind: PullkeyConfig\nrules:\n  - name: hub\n    preset: dockerhub\n    source: {type: dockerConfig, path: absent.json}\n",
+    "apiVersion: pullkey/v1\nkind: PullkeyConfig\ncache: {enabled: false}\nrules:\n  - name: hub\n    preset: dockerhub\n    source: {type: dockerConfig, path: absent.json}\n",
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -30,6 +30,8 @@ describe("validating pullkey's config", () => {
       defaultCacheDurationMs: 600_000,
       unmatched: "error",
       stateDir: "/var/lib/pullkey",
+      cache: { enabled: true, staleIfErrorMs: 86_400_000, staleCacheDurationMs: 60_000 },
+      execTimeoutMs: 20_000,
       rules: [
         {
           name: "dockerhub",
@@ -167,6 +169,16 @@ describe("validating pullkey's config", () => {
       name: "bad unmatched mode",
       doc: { ...base, unmatched: "ignore" },
       error: 'unmatched: "ignore" is not supported; must be "error" or "anonymous"',
+    },
+    {
+      name: "an exec timeout the kubelet would cut short",
+      doc: { ...base, execTimeout: "55s" },
+      error: "execTimeout: must be between 1s and 50s",
+    },
+    {
+      name: "an unknown cache field",
+      doc: { ...base, cache: { ttl: "1h" } },
+      error: "cache.ttl: unknown field",
     },
     { name: "not a mapping", doc: "rules: []", error: "(config): expected object, got string" },
   ])("reports $name as `path: message`", ({ doc, error }) => {

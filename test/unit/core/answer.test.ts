@@ -16,6 +16,8 @@ const config: Config = {
   defaultCacheDurationMs: 600_000,
   unmatched: "error",
   stateDir: "/var/lib/pullkey",
+  cache: { enabled: true, staleIfErrorMs: 86_400_000, staleCacheDurationMs: 60_000 },
+  execTimeoutMs: 20_000,
   rules: [
     {
       name: "hub",
@@ -43,6 +45,7 @@ function scripted(fetch: (context: FetchContext) => Promise<RegistryCredential>)
       createSource: async () => source,
       now: () => NOW,
       signal: new AbortController().signal,
+      sleep: async () => undefined,
     },
   };
 }

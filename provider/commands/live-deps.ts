@@ -1,0 +1,39 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { nodeCache } from "../cache/index.js";
+import type { Config } from "../config/config.js";
+import type { AnswerDeps } from "../core/answer.js";
+import type { Io } from "../io.js";
+import { createSource } from "../sources/index.js";
+
+/**
+ * The real collaborators of the core for one exec: sources reading through the node-local cache,
+ * the exec's deadline as an AbortSignal, the clock. `warn` receives problems that do not fail
+ * the exec.
+ */
+export function liveAnswerDeps(
+  io: Io,
+  config: Config,
+  warn: (message: string) => void,
+): AnswerDeps {
+  const signal = AbortSignal.timeout(config.execTimeoutMs);
+  return {
+    createSource: (spec) =>
+      createSource(spec, {
+        baseDir: config.baseDir,
+        readFile: io.readFile,
+        env: io.env,
+        now: io.now,
+        stateDir: config.stateDir,
+      }),
+    now: io.now,
+    signal,
+    sleep: (ms) => delay(ms, undefined, { signal }).catch(() => undefined),
+    throughCache: nodeCache(config, {
+      now: io.now,
+      random: Math.random,
+      signal,
+      uid: io.uid,
+      warn,
+    }),
+  };
+}

@@ -14,6 +14,8 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   readFile(path: string): Promise<Uint8Array>;
+  /** Permission bits of a file, for the warnings of `validate` and `get`. */
+  fileMode(path: string): Promise<number>;
   now(): Date;
   /** The user pullkey runs as; cache files must belong to it. */
   uid: number;

@@ -1,5 +1,5 @@
 import { constants, readSync, writeSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { isatty } from "node:tty";
 import { run } from "./cli.js";
 import { EXIT_FAILURE } from "./io.js";
@@ -68,6 +68,7 @@ run({
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),
   readFile: readFileNonBlocking,
+  fileMode: async (path) => (await stat(path)).mode,
   now: () => new Date(),
   uid: process.getuid?.() ?? 0,
 }).then(

@@ -4,6 +4,7 @@ import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
 import { API_GROUP, type ApiVersion, isApiVersion } from "../protocol/api.js";
+import { filePermissionWarnings } from "./file-checks.js";
 import { liveAnswerDeps } from "./live-deps.js";
 
 export interface GetOptions {
@@ -22,7 +23,9 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     const image = normalizeImageName(imageArg);
     const located = locateConfig(options.config, io.env, io.cwd);
     const { config, warnings } = await readConfig(located.path, located.origin, io.readFile);
-    for (const warning of warnings) io.stderr(`pullkey: warning: ${warning}\n`);
+    for (const warning of [...warnings, ...(await filePermissionWarnings(io, config))]) {
+      io.stderr(`pullkey: warning: ${warning}\n`);
+    }
     const warn = (message: string) =>
       io.stderr(`pullkey: warning: ${message}
 `);

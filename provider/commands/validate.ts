@@ -5,6 +5,7 @@ import { describeFsError } from "../files.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { formatDuration } from "../protocol/duration.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
+import { filePermissionWarnings } from "./file-checks.js";
 
 /**
  * `pullkey validate`: checks the config as the plugin will read it, plus that every file a source
@@ -32,7 +33,9 @@ export async function validateCommand(
         }),
       ),
     );
-    for (const warning of warnings) io.stderr(`pullkey: warning: ${warning}\n`);
+    for (const warning of [...warnings, ...(await filePermissionWarnings(io, config))]) {
+      io.stderr(`pullkey: warning: ${warning}\n`);
+    }
     if (unreadable.length > 0) {
       throw new PullkeyError(
         "CONFIG_INVALID",

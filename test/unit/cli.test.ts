@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,7 @@ async function pullkey(
       stderr += text;
     },
     readFile: (path) => readFile(path),
+    fileMode: async (path) => (await stat(path)).mode,
     now: () => new Date("2026-11-27T12:00:00Z"),
     uid: process.getuid?.() ?? 0,
   };
@@ -95,6 +96,24 @@ describe("pullkey get", () => {
 });
 
 describe("pullkey validate", () => {
+  it("warns when a secret file is readable by others or the config writable by them", async () => {
+    chmodSync(join(dir, "token"), 0o644);
+    chmodSync(join(dir, "config.yaml"), 0o666);
+    try {
+      const result = await pullkey(["validate", "--config", "config.yaml"]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain(
+        `pullkey: warning: config ${join(dir, "config.yaml")} is writable by group or others (mode 0666); whoever can write it decides which credentials the kubelet gets: chmod go-w`,
+      );
+      expect(result.stderr).toContain(
+        `pullkey: warning: rule "hub" passwordFile ${join(dir, "token")} is readable by group or others (mode 0644); it holds a credential: chmod 0600`,
+      );
+    } finally {
+      chmodSync(join(dir, "token"), 0o600);
+      chmodSync(join(dir, "config.yaml"), 0o644);
+    }
+  });
+
   it("summarises a valid config on stdout", async () => {
     const result = await pullkey(["validate", "--config", "config.yaml"]);
     expect(result.status).toBe(0);

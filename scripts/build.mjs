@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -44,38 +44,69 @@ const common = {
 };
 
 /**
- * Sources whose SDKs are heavy. Each is bundled on its own and embedded in the main bundle as a
- * string, compiled only when a rule uses it: V8 skims a string literal at start-up instead of
- * pre-parsing ~0.5 MB of SDK code (shared/reference/packaging.md: a lazy import() inside one
+ * Modules the plugin needs only some of the time, each bundled on its own and embedded in the
+ * main bundle as a string compiled on first import(): V8 skims a string literal at start-up
+ * instead of pre-parsing its code (shared/reference/packaging.md: a lazy import() inside one
  * bundle recovers only half of the cost; separate code compiled on demand recovers it all).
+ * The Vault and AWS sources carry their SDKs; the config compiler carries the YAML parser and the
+ * zod schema, needed only when the config changed (provider/config/compiled.ts); the installer
+ * runs once per node.
+ * Key: source file; value: the file name the embedded code reports in stack traces.
  */
-const HEAVY_SOURCES = ["vault", "aws-secrets-manager"];
+const LAZY_MODULES = new Map([
+  ["provider/sources/vault/source.ts", "pullkey-source-vault.cjs"],
+  ["provider/sources/aws-secrets-manager/source.ts", "pullkey-source-aws-secrets-manager.cjs"],
+  ["provider/config/compile.ts", "pullkey-config-compiler.cjs"],
+  ["provider/commands/install.ts", "pullkey-installer.cjs"],
+]);
 
-function embedHeavySources() {
+/**
+ * Code compiled with vm.runInThisContext cannot import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING),
+ * and the AWS SDK's HTTP handler loads node:http with import(). Builtins loaded that way are
+ * turned into require() calls, which the embedded code gets from the main bundle.
+ */
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, namespace: "builtin" } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      loader: "js",
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
+  },
+};
+
+function embedLazyModules() {
   return {
-    name: "embed-heavy-sources",
+    name: "embed-lazy-modules",
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^\.\/[a-z-]+\/source\.js$/ }, (args) => {
-        const name = args.path.split("/")[1];
-        if (!HEAVY_SOURCES.includes(name) || !args.importer.endsWith(join("sources", "index.ts")))
-          return undefined;
-        return { path: name, namespace: "heavy-source" };
+      pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = relative(root, resolvePath(args.resolveDir, args.path)).replace(
+          /\.js$/,
+          ".ts",
+        );
+        return LAZY_MODULES.has(file) ? { path: file, namespace: "lazy-module" } : undefined;
       });
-      pluginBuild.onLoad({ filter: /.*/, namespace: "heavy-source" }, async (args) => {
+      pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-module" }, async (args) => {
         const inner = await build({
           ...common,
-          entryPoints: [`provider/sources/${args.path}/source.ts`],
+          entryPoints: [args.path],
           format: "cjs",
           minify: true,
           legalComments: "none",
           write: false,
+          define: { PULLKEY_VERSION: JSON.stringify(pkg.version) },
           // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
           mainFields: ["module", "main"],
           // debug (via node-vault) probes for supports-color, which warns inside a SEA.
           alias: { "supports-color": "./scripts/empty-module.cjs" },
+          plugins: [builtinsByRequire],
         });
         const code = inner.outputFiles[0].text;
-        const filename = `pullkey-source-${args.path}.cjs`;
+        const filename = LAZY_MODULES.get(args.path);
         return {
           loader: "js",
           resolveDir: root,
@@ -106,7 +137,7 @@ async function bundle() {
     banner: { js: "#!/usr/bin/env node" },
     define: { PULLKEY_VERSION: JSON.stringify(pkg.version) },
     metafile: true,
-    plugins: [embedHeavySources()],
+    plugins: [embedLazyModules()],
   });
   chmodSync(outfile, 0o755);
   const inputs = Object.entries(result.metafile.outputs[relative(root, outfile)]?.inputs ?? {})

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ErrorCode } from "../errors.js";
 import type { RegistryCredential } from "../sources/source.js";
+import { readTrustedJson, writeJsonAtomic } from "./files.js";
 import type { EntryTimes } from "./policy.js";
 
 /** A cached credential with what it takes to judge it; holds nothing beyond what a pull needs. */
@@ -83,31 +83,12 @@ export class CacheStore {
     await this.writeAtomic(this.path(key, "failed"), { ...failure, at: failure.at.toISOString() });
   }
 
-  private async readTrusted(path: string): Promise<unknown> {
-    try {
-      const info = await lstat(path);
-      if (!info.isFile() || info.uid !== this.uid || (info.mode & 0o077) !== 0) return undefined;
-      return JSON.parse(await readFile(path, "utf8"));
-    } catch {
-      return undefined;
-    }
+  private readTrusted(path: string): Promise<unknown> {
+    return readTrustedJson(path, this.uid);
   }
 
-  private async writeAtomic(path: string, doc: unknown): Promise<void> {
-    const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      const handle = await open(temp, "wx", 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(doc));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+  private writeAtomic(path: string, doc: unknown): Promise<void> {
+    return writeJsonAtomic(path, doc);
   }
 }
 

@@ -49,7 +49,7 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     const output = { kind: "CredentialProviderResponse", ...shown };
     io.stdout(`${JSON.stringify(output, null, 2)}\n`);
     const via = answer.rule
-      ? `rule "${answer.rule}" (${answer.source})`
+      ? `rule "${answer.rule}" (${answer.source}, answered from ${answer.origin === "backend" ? "the source" : answer.origin === "cache" ? "the node cache" : "a stale cache entry: the source is failing"})`
       : "no rule (unmatched: anonymous)";
     io.stderr(
       `pullkey: ${image}${image !== imageArg ? ` (from ${imageArg})` : ""}: ${via}, cacheKeyType ${response.cacheKeyType}, cacheDuration ${response.cacheDuration}, config ${config.file}\n`,

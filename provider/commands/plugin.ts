@@ -30,7 +30,7 @@ export async function pluginCommand(
         `config path ${located.given} (from ${located.origin}) is relative; the kubelet's working directory is not defined, so give an absolute path`,
       );
     }
-    const { config } = await readConfig(located.path, located.origin, io.readFile);
+    const { config } = await readConfig(located.path, located.origin, io.readFile, { uid: io.uid });
     // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
     const { response } = await answerRequest(
       request,

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
+import { compiledKey, guessStateDir, readCompiled, writeCompiled } from "./compiled.js";
 import { CONFIG_ENV, type Config, DEFAULT_CONFIG_PATH } from "./config.js";
-import { validateConfig } from "./validate.js";
 
 /** Where the config path came from, for messages. */
 export type ConfigOrigin = "--config" | typeof CONFIG_ENV | "default";
@@ -23,30 +23,22 @@ export function locateConfig(
   return { path: isAbsolute(chosen) ? chosen : resolve(cwd, chosen), origin, given: chosen };
 }
 
-/** Parses config text: JSON for `.json` files (the fast path), YAML (a JSON superset) otherwise. */
-export async function parseConfigText(text: string, file: string): Promise<unknown> {
-  if (file.endsWith(".json")) {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new PullkeyError(
-        "CONFIG_INVALID",
-        `config ${file} is not valid JSON: ${(err as Error).message}`,
-      );
-    }
-  }
-  const { parseYaml } = await import("./yaml.js");
-  return parseYaml(text, file);
+/** How readConfig may use the compiled copy kept by earlier execs. */
+export interface CompiledCacheOptions {
+  uid: number;
 }
 
 /**
  * Reads and validates the config file. Called on every exec, so a changed mapping applies to the
- * next pull without restarting the kubelet.
+ * next pull without restarting the kubelet. With `compiled`, an unchanged config is taken from
+ * the compiled copy under its stateDir instead of being parsed again; human commands omit it, so
+ * they always show every warning.
  */
 export async function readConfig(
   file: string,
   origin: ConfigOrigin,
   readFile: (path: string) => Promise<Uint8Array>,
+  compiled?: CompiledCacheOptions,
 ): Promise<{ config: Config; warnings: string[] }> {
   let bytes: Uint8Array;
   try {
@@ -65,16 +57,13 @@ export async function readConfig(
       { cause: err },
     );
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new PullkeyError("CONFIG_INVALID", `config ${file} is not UTF-8 text`);
+  const key = compiled ? compiledKey(file, bytes) : undefined;
+  if (compiled && key) {
+    const config = await readCompiled(guessStateDir(bytes), key, compiled.uid);
+    if (config) return { config, warnings: [] };
   }
-  const doc = await parseConfigText(text, file);
-  const { config, errors, warnings } = validateConfig(doc, file);
-  if (!config) {
-    throw new PullkeyError("CONFIG_INVALID", `config ${file} is invalid: ${errors.join("; ")}`);
-  }
-  return { config, warnings };
+  const { compileConfig } = await import("./compile.js");
+  const result = compileConfig(bytes, file);
+  if (key) await writeCompiled(result.config, key);
+  return result;
 }

@@ -39,14 +39,22 @@ export function parseSchemeless(text: string): SchemelessUrl | undefined {
   return { host, labels: name.split("."), port: split?.port ?? "", path };
 }
 
-/** Go's url.parseHost for the non-IPv6-literal and IPv6-literal forms. */
+/**
+ * Go's url.parseHost (Go 1.26): a `[` is allowed only to open an IPv6 literal at the start, which
+ * must then hold an IPv6 address (not IPv4); without brackets, https hosts allow one colon, before
+ * the port. So a character class like `eu[0-9].example.com` never parses, and never matches.
+ */
 function parseHost(host: string): string | undefined {
-  if (host.startsWith("[")) {
+  const open = host.lastIndexOf("[");
+  if (open > 0) return undefined;
+  if (open === 0) {
     const close = host.lastIndexOf("]");
     if (close < 0) return undefined;
     if (!validOptionalPort(host.slice(close + 1))) return undefined;
+    const literal = host.slice(1, close).split("%25")[0] ?? "";
+    if (!literal.includes(":") || !/^[0-9A-Fa-f:.]+$/.test(literal)) return undefined;
   } else {
-    const colon = host.lastIndexOf(":");
+    const colon = host.indexOf(":");
     if (colon >= 0 && !validOptionalPort(host.slice(colon))) return undefined;
   }
   return goUnescape(host, "host");

@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -125,7 +126,10 @@ function embedLazyModules() {
 
 async function bundle() {
   mkdirSync(dist, { recursive: true });
-  const outfile = join(dist, "pullkey.cjs");
+  const final = join(dist, "pullkey.cjs");
+  // Built beside the final name and renamed into place: a kubelet (or a test) running the old
+  // file at that moment gets the old one or the new one, never half of either.
+  const outfile = join(dist, `.pullkey.cjs.${process.pid}.tmp`);
   const result = await build({
     ...common,
     entryPoints: ["provider/main.ts"],
@@ -140,15 +144,16 @@ async function bundle() {
     plugins: [embedLazyModules()],
   });
   chmodSync(outfile, 0o755);
+  renameSync(outfile, final);
   const inputs = Object.entries(result.metafile.outputs[relative(root, outfile)]?.inputs ?? {})
     .map(([file, info]) => [file.replace(/^node_modules\//, ""), info.bytesInOutput])
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([file, bytes]) => `${file} ${(bytes / 1024).toFixed(1)} KiB`);
   log(
-    `${relative(root, outfile)} ${(statSync(outfile).size / 1024).toFixed(1)} KiB (largest: ${inputs.join(", ")})`,
+    `${relative(root, final)} ${(statSync(final).size / 1024).toFixed(1)} KiB (largest: ${inputs.join(", ")})`,
   );
-  return outfile;
+  return final;
 }
 
 /** The pinned runtime, installed from scripts/sea/package-lock.json on first use. */
@@ -167,8 +172,8 @@ function seaRuntime() {
 
 async function singleExecutable(bundleFile) {
   const node = seaRuntime();
-  const blob = join(dist, "pullkey.blob");
-  const seaConfig = join(dist, "sea-config.json");
+  const blob = join(dist, `.pullkey.blob.${process.pid}.tmp`);
+  const seaConfig = join(dist, `.sea-config.${process.pid}.json`);
   // The blob must be made by the same Node that runs it, so the embedded runtime makes it.
   writeFileSync(
     seaConfig,
@@ -180,8 +185,8 @@ async function singleExecutable(bundleFile) {
     }),
   );
   quiet(node, ["--experimental-sea-config", seaConfig]);
-  const exe = join(dist, "pullkey");
-  rmSync(exe, { force: true });
+  const final = join(dist, "pullkey");
+  const exe = join(dist, `.pullkey.${process.pid}.tmp`);
   copyFileSync(node, exe);
   chmodSync(exe, 0o755);
   try {
@@ -204,7 +209,10 @@ async function singleExecutable(bundleFile) {
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
   const version = execFileSync(exe, ["version"], { encoding: "utf8" }).trim();
-  log(`${relative(root, exe)} ${(statSync(exe).size / 1024 / 1024).toFixed(1)} MiB (${version})`);
+  renameSync(exe, final);
+  log(
+    `${relative(root, final)} ${(statSync(final).size / 1024 / 1024).toFixed(1)} MiB (${version})`,
+  );
 }
 
 async function schema() {

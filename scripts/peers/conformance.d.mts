@@ -1,0 +1,26 @@
+/** A pinned Kubernetes release of the harness: its module file and go.sum twin. */
+export interface HarnessRelease {
+  kubernetes: string;
+  modfile: string;
+  sumfile: string;
+}
+
+export interface HarnessRun {
+  status: number | null;
+  output: string;
+}
+
+export const HARNESS_DIR: string;
+export const PEER_CACHE_ENV: string;
+export function peerCacheRoot(): string;
+export function harnessReleases(): HarnessRelease[];
+export function harnessScenarios(): string[];
+export function ensureHarness(
+  release: HarnessRelease,
+  options?: { log?: (line: string) => void },
+): Promise<string>;
+export function runHarness(
+  binary: string,
+  options: { pullkeyBin: string; registryBin?: string; matchTable?: string; run?: string },
+): Promise<HarnessRun>;
+export function listHarness(binary: string): Promise<string[]>;

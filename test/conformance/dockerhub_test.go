@@ -1,0 +1,55 @@
+package conformance
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+var hubCredential = credential{Username: "hub-user", Password: "hub-password"}
+
+// dockerHubRules sends every Docker Hub image to a docker config file.
+const dockerHubRules = `apiVersion: pullkey/v1
+kind: PullkeyConfig
+rules:
+  - name: dockerhub
+    match: ["docker.io"]
+    source:
+      type: dockerConfig
+      path: docker-config.json
+`
+
+// dockerLoginConfig is the config.json `docker login` writes for Docker Hub:
+// the legacy index URL as the key and base64 "user:password" as auth.
+func dockerLoginConfig(t *testing.T, c credential) string {
+	t.Helper()
+	auth := base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))
+	data, err := json.MarshalIndent(map[string]any{
+		"auths": map[string]any{"https://index.docker.io/v1/": map[string]string{"auth": auth}},
+	}, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// The kubelet normalises what a pod spec says before it asks any provider,
+// so pullkey must answer for docker.io/library/busybox, not for "busybox".
+func TestDockerHubShortNamesGetCredentialsFromTheDockerConfig(t *testing.T) {
+	for _, image := range []string{
+		"busybox",
+		"library/busybox:1.36",
+		"myorg/app@sha256:" + strings.Repeat("0123456789abcdef", 4),
+		"docker.io/library/busybox:latest",
+	} {
+		t.Run(image, func(t *testing.T) {
+			n := newNode(t, nodeOptions{
+				Pullkey: dockerHubRules,
+				Files:   map[string]string{"docker-config.json": dockerLoginConfig(t, hubCredential)},
+			})
+			r := n.kubelet(pull(image))
+			expectCredentials(t, r.Lookups[0], hubCredential)
+		})
+	}
+}

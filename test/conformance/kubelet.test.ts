@@ -1,0 +1,69 @@
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  ensureHarness,
+  harnessReleases,
+  harnessScenarios,
+  listHarness,
+  runHarness,
+} from "../../scripts/peers/conformance.mjs";
+import { ensureRegistry } from "../../scripts/peers/registry.mjs";
+import { ARTIFACTS } from "../e2e/artifacts.js";
+
+// The kubelet's own credential-provider code (test/conformance, Go) against each built
+// artifact, once per pinned Kubernetes release. Each Go scenario is one test here, named by
+// its Go name read as a sentence: TestALookupAfter... -> "a lookup after ...".
+const matchTable = fileURLToPath(
+  new URL("../fixtures/matching/kubelet-match.json", import.meta.url),
+);
+const scenarios = harnessScenarios().map((name) => ({ name, sentence: asSentence(name) }));
+
+// A first build of each release took 10.5 min on a busy two-core machine; later runs reuse the
+// cached binary (a source change rebuilds in under half a minute from Go's build cache).
+const BUILD_TIMEOUT = 30 * 60_000;
+const SCENARIO_TIMEOUT = 5 * 60_000;
+
+let registryBin = "";
+beforeAll(async () => {
+  registryBin = await ensureRegistry();
+}, BUILD_TIMEOUT);
+
+// Plain loops rather than describe.each/it.each: the titles stay whole sentences, unquoted.
+for (const release of harnessReleases()) {
+  describe(`the kubelet of Kubernetes ${release.kubernetes}`, () => {
+    let binary = "";
+    beforeAll(async () => {
+      binary = await ensureHarness(release);
+    }, BUILD_TIMEOUT);
+
+    it("runs every scenario compiled into the harness", async () => {
+      expect(await listHarness(binary)).toEqual(scenarios.map((s) => s.name));
+    });
+
+    for (const artifact of ARTIFACTS) {
+      describe(`through the ${artifact.name}`, () => {
+        for (const { name, sentence } of scenarios) {
+          it(
+            sentence,
+            async () => {
+              const result = await runHarness(binary, {
+                pullkeyBin: artifact.path,
+                registryBin,
+                matchTable,
+                run: `^${name}$`,
+              });
+              expect(result.status, `${name} failed:\n${result.output}`).toBe(0);
+            },
+            SCENARIO_TIMEOUT,
+          );
+        }
+      });
+    }
+  });
+}
+
+/** "TestEveryProviderAPIVersionAndConfigFormat" -> "every provider API version and config format" */
+function asSentence(goName: string): string {
+  const words = goName.replace(/^Test/, "").match(/[A-Z]+(?![a-z])|[A-Z][a-z0-9]*/g) ?? [];
+  return words.map((w) => (w.length > 1 && w === w.toUpperCase() ? w : w.toLowerCase())).join(" ");
+}

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { serviceAccountClaims } from "../core/service-account.js";
 import type { ServiceAccountContext } from "../sources/source.js";
 
 /** What makes two fetches interchangeable: same rule, same source settings, same registry and pod identity. */
@@ -36,29 +37,11 @@ export function cacheKey(parts: CacheKeyParts): string {
  * pod. A token that is not a JWT is keyed by its hash.
  */
 export function serviceAccountIdentity(sa: ServiceAccountContext): unknown {
-  const claims = jwtClaims(sa.token);
-  const k8s = claims?.["kubernetes.io"] as
-    | { namespace?: unknown; serviceaccount?: { name?: unknown; uid?: unknown } }
-    | undefined;
-  const who =
-    k8s && typeof k8s.namespace === "string" && typeof k8s.serviceaccount?.name === "string"
-      ? [k8s.namespace, k8s.serviceaccount.name, String(k8s.serviceaccount.uid ?? "")]
-      : [`sha256:${createHash("sha256").update(sa.token).digest("hex")}`];
+  const claims = serviceAccountClaims(sa.token);
+  const who = claims
+    ? [claims.namespace, claims.name, claims.uid ?? ""]
+    : [`sha256:${createHash("sha256").update(sa.token).digest("hex")}`];
   return [who, sortKeys(sa.annotations)];
-}
-
-/** Decodes a JWT's claims without verifying it: only for keying, the backend verifies the token. */
-export function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const payload = token.split(".")[1];
-  if (payload === undefined) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null
-      ? (claims as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function sortKeys(value: unknown): unknown {

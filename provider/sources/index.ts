@@ -1,3 +1,4 @@
+import { describeAwsSecretsManagerSpec } from "./aws-secrets-manager/describe.js";
 import type { CredentialSource, SourceDeps } from "./source.js";
 import type { SourceSpec } from "./specs.js";
 
@@ -7,6 +8,10 @@ import type { SourceSpec } from "./specs.js";
  */
 export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<CredentialSource> {
   switch (spec.type) {
+    case "awsSecretsManager": {
+      const { awsSecretsManagerSource } = await import("./aws-secrets-manager/source.js");
+      return awsSecretsManagerSource(spec, deps);
+    }
     case "dockerConfig": {
       const { dockerConfigSource } = await import("./docker-config/source.js");
       return dockerConfigSource(spec, deps);
@@ -21,6 +26,8 @@ export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<
 /** A short label for a spec, used in messages before the source is created. */
 export function describeSpec(spec: SourceSpec): string {
   switch (spec.type) {
+    case "awsSecretsManager":
+      return describeAwsSecretsManagerSpec(spec);
     case "dockerConfig":
       return `dockerConfig ${spec.path}`;
     case "static":
@@ -31,6 +38,8 @@ export function describeSpec(spec: SourceSpec): string {
 /** The files a spec reads, by field name, so `pullkey validate` can check them. */
 export function sourceFiles(spec: SourceSpec): { field: string; path: string }[] {
   switch (spec.type) {
+    case "awsSecretsManager":
+      return [];
     case "dockerConfig":
       return [{ field: "path", path: spec.path }];
     case "static":

@@ -85,12 +85,12 @@ describe("validating pullkey's config", () => {
       name: "unknown source type",
       doc: withRule({ source: { type: "vaultt" } }),
       error:
-        'rules[0].source.type: "vaultt" is not supported; expected one of "dockerConfig", "static"',
+        'rules[0].source.type: "vaultt" is not supported; expected one of "awsSecretsManager", "dockerConfig", "static"',
     },
     {
       name: "missing source type",
       doc: withRule({ source: {} }),
-      error: 'rules[0].source.type: required; one of "dockerConfig", "static"',
+      error: 'rules[0].source.type: required; one of "awsSecretsManager", "dockerConfig", "static"',
     },
     {
       name: "missing password file",

@@ -1,0 +1,36 @@
+/**
+ * What a Kubernetes service account token says about its pod, read without verification: the
+ * backend (Vault, STS) verifies the token; pullkey only uses these claims to key caches, label
+ * sessions and fill path templates.
+ */
+export interface ServiceAccountClaims {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/** Decodes a JWT's claims without verifying it; undefined when it is not a JWT. */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    return typeof claims === "object" && claims !== null
+      ? (claims as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The service account a projected token was issued for (its `kubernetes.io` claims). */
+export function serviceAccountClaims(token: string): ServiceAccountClaims | undefined {
+  const k8s = jwtClaims(token)?.["kubernetes.io"] as
+    | { namespace?: unknown; serviceaccount?: { name?: unknown; uid?: unknown } }
+    | undefined;
+  const namespace = k8s?.namespace;
+  const name = k8s?.serviceaccount?.name;
+  if (typeof namespace !== "string" || typeof name !== "string") return undefined;
+  const uid = k8s?.serviceaccount?.uid;
+  return typeof uid === "string" ? { namespace, name, uid } : { namespace, name };
+}

@@ -24,6 +24,13 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
 
 /** Runs one pullkey invocation against the given I/O and returns the exit status. */
 export async function run(io: Io): Promise<number> {
+  // install/uninstall parse their many options themselves, and load only when used, so the
+  // plugin's start-up never pays for the installer (or the YAML parser it needs).
+  const [first, ...after] = io.argv;
+  if (first === "install" || first === "uninstall") {
+    const { installCommand } = await import("./commands/install.js");
+    return installCommand(io, first, after);
+  }
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({

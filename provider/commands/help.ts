@@ -8,6 +8,10 @@ Usage:
                                        print the response the kubelet would get for IMAGE
                                        (normalised like the kubelet: busybox -> docker.io/library/busybox)
   pullkey validate [--config FILE]     check the config and the files it names
+  pullkey install --executable FILE (--pullkey-config FILE | --docker-config FILE) [--dry-run]
+                                       put pullkey on this node and into the kubelet's config
+                                       (pullkey install --help for every option)
+  pullkey uninstall [--dry-run]        remove exactly what install added
   pullkey version                      print the version
   pullkey --help                       this text
 

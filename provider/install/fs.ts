@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import {
+  access,
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+} from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * The installer's view of a node's filesystem. Paths are the node's absolute paths
+ * (`/etc/default/kubelet`); `--root DIR` maps them under DIR, so tests run against a temp tree
+ * and messages still name the paths an operator would look for.
+ */
+export interface NodeFs {
+  /** The file's bytes, or undefined when it does not exist. */
+  read(path: string): Promise<Uint8Array | undefined>;
+  /** What is at the path, or undefined. */
+  kind(path: string): Promise<{ type: "file" | "dir" | "other"; mode: number } | undefined>;
+  list(dir: string): Promise<string[]>;
+  /** Atomically replaces (or creates) a file: temp file in the same folder, fsync, rename. */
+  writeAtomic(path: string, bytes: Uint8Array, mode: number): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** Creates a folder (and missing parents); returns the folders it created, outermost first. */
+  makeDir(path: string, mode: number): Promise<string[]>;
+  /** Removes a folder if it is empty; returns whether it did. */
+  removeEmptyDir(path: string): Promise<boolean>;
+  /** Why the folder cannot be written to ("read-only", "not writable"), or undefined. */
+  writable(dir: string): Promise<string | undefined>;
+  /** The host path for a node path (for messages and for spawning). */
+  hostPath(path: string): string;
+}
+
+/** A NodeFs over the real filesystem, with node paths placed under `root`. */
+export function rootedFs(root: string): NodeFs {
+  const host = (path: string) => (root === "/" ? path : join(root, path));
+  return {
+    hostPath: host,
+    async read(path) {
+      try {
+        return await readFile(host(path));
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw err;
+      }
+    },
+    async kind(path) {
+      try {
+        const info = await stat(host(path));
+        const type = info.isFile() ? "file" : info.isDirectory() ? "dir" : "other";
+        return { type, mode: info.mode & 0o7777 };
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw err;
+      }
+    },
+    async list(dir) {
+      try {
+        return (await readdir(host(dir))).sort();
+      } catch (err) {
+        if (isMissing(err)) return [];
+        throw err;
+      }
+    },
+    async writeAtomic(path, bytes, mode) {
+      const target = host(path);
+      // The temp name ends in neither .json, .yaml nor .yml, so a kubelet reading the config
+      // directory at this moment never picks it up.
+      const temp = join(
+        dirname(target),
+        `.${basename(target)}.pullkey-${randomBytes(4).toString("hex")}.tmp`,
+      );
+      const handle = await open(temp, "wx", mode);
+      try {
+        await handle.writeFile(bytes);
+        await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await rename(temp, target);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      const folder = await open(dirname(target), "r");
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
+    },
+    async writable(dir) {
+      try {
+        await access(host(dir), constants.W_OK);
+        return undefined;
+      } catch (err) {
+        return (err as { code?: string }).code === "EROFS"
+          ? "on a read-only filesystem"
+          : "not writable";
+      }
+    },
+    async remove(path) {
+      await rm(host(path), { force: true });
+    },
+    async makeDir(path, mode) {
+      const missing: string[] = [];
+      for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+        try {
+          await lstat(host(dir));
+          break;
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+          missing.unshift(dir);
+        }
+      }
+      for (const dir of missing) {
+        await mkdir(host(dir), { mode });
+        await chmod(host(dir), mode);
+      }
+      return missing;
+    },
+    async removeEmptyDir(path) {
+      try {
+        await rmdir(host(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** sha256 hex of bytes; the manifest records what was written so uninstall can tell edits apart. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -1,0 +1,206 @@
+import { formatDuration } from "../../protocol/duration.js";
+import type { DecodedConfig, KubeletProvider } from "./decode.js";
+import { goQuote, goUrlParseError } from "./go-url.js";
+
+/**
+ * The kubelet's validateCredentialProviderConfig (pkg/credentialprovider/plugin/config.go,
+ * identical in 1.34 and 1.37), rule for rule and in the same order, with its exact field error
+ * strings. Pure: the feature gate is a parameter.
+ */
+
+export const PROVIDER_API_VERSIONS = [
+  "credentialprovider.kubelet.k8s.io/v1",
+  "credentialprovider.kubelet.k8s.io/v1alpha1",
+  "credentialprovider.kubelet.k8s.io/v1beta1",
+] as const;
+
+export const CACHE_TYPES = ["ServiceAccount", "Token"] as const;
+
+export interface ValidateOptions {
+  /** KubeletServiceAccountTokenForCredentialProviders: beta and on by default since 1.34. */
+  serviceAccountTokenGate?: boolean;
+}
+
+/** Every validation error, in the kubelet's order, as `field: Type: detail` lines. */
+export function validateCredentialProviderConfig(
+  config: DecodedConfig,
+  options: ValidateOptions = {},
+): string[] {
+  const errs: string[] = [];
+  const gate = options.serviceAccountTokenGate ?? true;
+  if (config.providers.length === 0) {
+    errs.push("providers: Required value: at least 1 item in plugins is required");
+  }
+  const seen = new Set<string>();
+  for (const provider of config.providers) {
+    const name = provider.name;
+    if (name.includes("/"))
+      errs.push(invalid("providers.name", name, "provider name cannot contain '/'"));
+    if (name.includes(" "))
+      errs.push(invalid("providers.name", name, "provider name cannot contain spaces"));
+    if (name === ".") errs.push(invalid("providers.name", name, "provider name cannot be '.'"));
+    if (name === "..") errs.push(invalid("providers.name", name, "provider name cannot be '..'"));
+    if (seen.has(name)) errs.push(`providers.name: Duplicate value: ${goQuote(name)}`);
+    seen.add(name);
+
+    if (provider.apiVersion === "") {
+      errs.push("providers.apiVersion: Required value");
+    } else if (!(PROVIDER_API_VERSIONS as readonly string[]).includes(provider.apiVersion)) {
+      errs.push(notSupported("providers.apiVersion", provider.apiVersion, PROVIDER_API_VERSIONS));
+    }
+    if (provider.matchImages.length === 0) {
+      errs.push(
+        "providers.matchImages: Required value: at least 1 item in matchImages is required",
+      );
+    }
+    for (const pattern of provider.matchImages) {
+      const problem = goUrlParseError(pattern);
+      if (problem !== undefined) {
+        errs.push(invalid("providers.matchImages", pattern, `match image is invalid: ${problem}`));
+      }
+    }
+    if (provider.defaultCacheDurationMs === undefined) {
+      errs.push("providers.defaultCacheDuration: Required value");
+    } else if (provider.defaultCacheDurationMs < 0) {
+      errs.push(
+        invalid(
+          "providers.defaultCacheDuration",
+          formatDuration(provider.defaultCacheDurationMs),
+          "must be greater than or equal to 0",
+        ),
+      );
+    }
+    if (provider.tokenAttributes) errs.push(...tokenAttributeErrors(provider, gate));
+  }
+  // field.ErrorList.ToAggregate drops repeated messages.
+  return [...new Set(errs)];
+}
+
+function tokenAttributeErrors(provider: KubeletProvider, gate: boolean): string[] {
+  const errs: string[] = [];
+  const t = provider.tokenAttributes;
+  if (!t) return errs;
+  const at = "providers.tokenAttributes";
+  if (!gate) {
+    errs.push(
+      `${at}: Forbidden: tokenAttributes is not supported when KubeletServiceAccountTokenForCredentialProviders feature gate is disabled`,
+    );
+  }
+  if (t.serviceAccountTokenAudience === "")
+    errs.push(`${at}.serviceAccountTokenAudience: Required value`);
+  if (t.requireServiceAccount === undefined)
+    errs.push(`${at}.requireServiceAccount: Required value`);
+  if (provider.apiVersion !== "credentialprovider.kubelet.k8s.io/v1") {
+    errs.push(
+      `${at}: Forbidden: tokenAttributes is only supported for credentialprovider.kubelet.k8s.io/v1 API version`,
+    );
+  }
+  if (t.requireServiceAccount === false && t.requiredServiceAccountAnnotationKeys.length > 0) {
+    errs.push(
+      `${at}.requiredServiceAccountAnnotationKeys: Forbidden: requireServiceAccount cannot be false when requiredServiceAccountAnnotationKeys is set`,
+    );
+  }
+  errs.push(
+    ...annotationKeyErrors(
+      `${at}.requiredServiceAccountAnnotationKeys`,
+      t.requiredServiceAccountAnnotationKeys,
+    ),
+  );
+  errs.push(
+    ...annotationKeyErrors(
+      `${at}.optionalServiceAccountAnnotationKeys`,
+      t.optionalServiceAccountAnnotationKeys,
+    ),
+  );
+  const required = new Set(t.requiredServiceAccountAnnotationKeys);
+  const both = [...new Set(t.optionalServiceAccountAnnotationKeys)]
+    .filter((k) => required.has(k))
+    .sort();
+  if (both.length > 0) {
+    errs.push(
+      `${at}: Invalid value: ${JSON.stringify(both)}: annotation keys cannot be both required and optional`,
+    );
+  }
+  if (t.cacheType === "") {
+    errs.push(
+      `${at}.cacheType: Required value: cacheType is required to be set when tokenAttributes is specified. Supported values are: ${CACHE_TYPES.join(", ")}`,
+    );
+  } else if (!(CACHE_TYPES as readonly string[]).includes(t.cacheType)) {
+    errs.push(notSupported(`${at}.cacheType`, t.cacheType, CACHE_TYPES));
+  }
+  return errs;
+}
+
+function annotationKeyErrors(field: string, keys: readonly string[]): string[] {
+  const errs: string[] = [];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    // "The rule is QualifiedName except that case doesn't matter" (config.go).
+    for (const msg of qualifiedNameErrors(key.toLowerCase())) errs.push(invalid(field, key, msg));
+    if (seen.has(key)) errs.push(`${field}: Duplicate value: ${goQuote(key)}`);
+    seen.add(key);
+  }
+  return errs;
+}
+
+const NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const NAME_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const DNS1123_SUBDOMAIN_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${fmt}')`;
+}
+
+/**
+ * apimachinery's IsQualifiedName (content.IsLabelKey in 1.37). The wording of the many-slashes
+ * and too-long messages changed between releases; these are 1.37's.
+ */
+export function qualifiedNameErrors(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split("/");
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0] ?? "";
+  } else if (parts.length === 2) {
+    const prefix = parts[0] ?? "";
+    name = parts[1] ?? "";
+    if (prefix.length === 0) {
+      errs.push("prefix part must be non-empty");
+    } else {
+      if (Buffer.byteLength(prefix) > 253) errs.push("prefix part must be no more than 253 bytes");
+      if (!new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`).test(prefix)) {
+        errs.push(
+          `prefix part ${regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com")}`,
+        );
+      }
+    }
+  } else {
+    return [
+      `a valid label key ${regexError(NAME_MSG, NAME_FMT, "MyName", "my.name", "123-abc")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  }
+  if (name.length === 0) errs.push("name part must be non-empty");
+  else if (Buffer.byteLength(name) > 63) errs.push("name part must be no more than 63 bytes");
+  if (!new RegExp(`^${NAME_FMT}$`).test(name)) {
+    errs.push(`name part ${regexError(NAME_MSG, NAME_FMT, "MyName", "my.name", "123-abc")}`);
+  }
+  return errs;
+}
+
+function invalid(field: string, value: string, detail: string): string {
+  return `${field}: Invalid value: ${goQuote(value)}: ${detail}`;
+}
+
+function notSupported(field: string, value: string, valid: readonly string[]): string {
+  return `${field}: Unsupported value: ${goQuote(value)}: supported values: ${valid.map((v) => goQuote(v)).join(", ")}`;
+}
+
+/** The line the kubelet logs before exiting: field.ErrorList.ToAggregate().Error(). */
+export function aggregateMessage(errors: readonly string[]): string {
+  const joined = errors.length === 1 ? (errors[0] ?? "") : `[${errors.join(", ")}]`;
+  return `failed to validate credential provider config: ${joined}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * What the installer added, kept on the node so `uninstall` removes exactly that and a second
+ * install knows which entries and files are its own.
+ */
+
+export const INSTALL_STATE_DIR = "/var/lib/pullkey/install";
+export const MANIFEST_PATH = `${INSTALL_STATE_DIR}/manifest.json`;
+export const BACKUP_DIR = `${INSTALL_STATE_DIR}/backups`;
+
+export type FileRole =
+  | "executable"
+  | "pullkey-config"
+  | "secret"
+  | "kubelet-config"
+  | "flags"
+  | "manifest";
+
+export interface FileRecord {
+  path: string;
+  role: FileRole;
+  /** The installer created the file (uninstall deletes it) rather than edited one. */
+  created: boolean;
+  /** sha256 of what the installer last wrote: unchanged files are restored byte for byte. */
+  sha256: string;
+  /** Backup of the file as it was before the first install (edited files only). */
+  original?: string;
+  /** kubelet-config: the provider entry the installer owns. */
+  provider?: string;
+  /** flags: the variable and the words the installer added to it. */
+  variable?: string;
+  words?: string[];
+}
+
+export interface Manifest {
+  version: 1;
+  name: string;
+  flavour: string;
+  files: FileRecord[];
+  /** Folders the installer created, outermost first. */
+  dirs: string[];
+}
+
+/** Parses a manifest; undefined for anything that is not one. */
+export function parseManifest(bytes: Uint8Array | undefined): Manifest | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+    if (value.version !== 1 || !Array.isArray(value.files)) return undefined;
+    return { ...value, dirs: Array.isArray(value.dirs) ? value.dirs : [] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The manifest's bytes: stable key order, so an unchanged install rewrites nothing. */
+export function renderManifest(manifest: Manifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The UTC time that names one run's backups: 20260102T030405. */
+export function backupStamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
+}
+
+/** Where the pre-install copy of a file goes. */
+export function backupPath(path: string, stamp: string): string {
+  return `${BACKUP_DIR}/${stamp}${path.replace(/\//g, "%")}`;
+}

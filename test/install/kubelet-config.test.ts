@@ -1,0 +1,177 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { goParseDuration } from "../../provider/install/kubelet-config/go-duration.js";
+import { goUrlParseError } from "../../provider/install/kubelet-config/go-url.js";
+import { loadKubeletConfig } from "../../provider/install/kubelet-config/load.js";
+import { qualifiedNameErrors } from "../../provider/install/kubelet-config/validate.js";
+
+/**
+ * One folder per case: the config file and case.json with the outcome. The expected errors are
+ * what kubelet 1.37.2's RegisterCredentialProviderPlugins returned for the same files (the
+ * conformance harness can run them through the kubelet again); a case passes when the kubelet's
+ * message contains `expect.error`, as in the kubelet's own config_test.go.
+ */
+const CASES_DIR = fileURLToPath(new URL("../fixtures/install/kubelet-configs", import.meta.url));
+
+interface KubeletConfigCase {
+  name: string;
+  file: string;
+  featureGates?: string;
+  expect: { accepted: true } | { accepted: false; error: string };
+}
+
+const cases: KubeletConfigCase[] = readdirSync(CASES_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => ({
+    name: entry.name,
+    ...(JSON.parse(readFileSync(join(CASES_DIR, entry.name, "case.json"), "utf8")) as Omit<
+      KubeletConfigCase,
+      "name"
+    >),
+  }));
+
+describe("the kubelet's loader, reproduced", () => {
+  it.each([
+    { rule: "providers empty", name: "no-providers" },
+    { rule: "name contains /", name: "name-with-slash" },
+    { rule: "name contains a space", name: "name-with-space" },
+    { rule: "name is . or ..", name: "name-dot-dot" },
+    { rule: "duplicate name", name: "duplicate-name" },
+    { rule: "apiVersion empty", name: "provider-api-version-missing" },
+    { rule: "apiVersion unsupported", name: "provider-api-version-unsupported" },
+    { rule: "matchImages empty", name: "match-images-empty" },
+    { rule: "matchImages unparsable", name: "match-image-bad-escape" },
+    { rule: "defaultCacheDuration missing", name: "default-cache-duration-missing" },
+    { rule: "defaultCacheDuration negative", name: "default-cache-duration-negative" },
+    { rule: "tokenAttributes with the gate off", name: "token-gate-disabled" },
+    { rule: "audience missing", name: "token-audience-missing" },
+    { rule: "requireServiceAccount missing", name: "token-require-service-account-missing" },
+    { rule: "tokenAttributes on a non-v1 provider", name: "token-attributes-v1beta1-provider" },
+    {
+      rule: "required keys without a service account",
+      name: "token-required-keys-without-service-account",
+    },
+    { rule: "annotation key invalid", name: "token-annotation-key-invalid" },
+    { rule: "annotation key duplicated", name: "token-annotation-key-duplicate" },
+    {
+      rule: "annotation key both required and optional",
+      name: "token-annotation-key-required-and-optional",
+    },
+    { rule: "cacheType missing", name: "token-cache-type-missing" },
+    { rule: "cacheType unsupported", name: "token-cache-type-unsupported" },
+    { rule: "strict decoding: unknown field", name: "unknown-field" },
+    {
+      rule: "strict decoding: tokenAttributes outside v1",
+      name: "token-attributes-in-v1beta1-config",
+    },
+    { rule: "wrong kind", name: "wrong-kind" },
+    { rule: "wrong group", name: "wrong-group" },
+  ])("has a case for the §4.3 rule: $rule", ({ name }) => {
+    expect(cases.map((c) => c.name)).toContain(name);
+  });
+
+  it.each(cases)("$name: gives the kubelet's verdict", (testCase) => {
+    const path = join(CASES_DIR, testCase.name, testCase.file);
+    const result = loadKubeletConfig([{ path, text: readFileSync(path, "utf8") }], {
+      serviceAccountTokenGate: !testCase.featureGates?.includes(
+        "KubeletServiceAccountTokenForCredentialProviders=false",
+      ),
+    });
+    if (testCase.expect.accepted) {
+      expect(result.error).toBeUndefined();
+    } else {
+      expect(result.error).toContain(testCase.expect.error);
+    }
+  });
+
+  it("reports a name used in two files of a config folder as the kubelet does", () => {
+    const text = readFileSync(join(CASES_DIR, "v1-yaml-minimal", "config.yaml"), "utf8");
+    const result = loadKubeletConfig([
+      { path: "/d/a.yaml", text },
+      { path: "/d/b.yaml", text },
+    ]);
+    expect(result.error).toBe('duplicate provider name "pullkey" found in configuration file(s)');
+  });
+
+  it("rejects cacheType on a 1.33 kubelet, which does not know the field", () => {
+    const text = readFileSync(join(CASES_DIR, "token-cache-token", "config.yaml"), "utf8");
+    const result = loadKubeletConfig([{ path: "/c.yaml", text }], { kubeletMinor: 33 });
+    expect(result.error).toContain(
+      'strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"',
+    );
+  });
+});
+
+describe("Go's url.Parse errors for matchImages", () => {
+  it.each([
+    { name: "a plain host", pattern: "docker.io", error: undefined },
+    {
+      name: "a glob host with port and path",
+      pattern: "*.example.com:5000/team",
+      error: undefined,
+    },
+    {
+      name: "a path glob (parses; never matches)",
+      pattern: "harbor.example.com/*",
+      error: undefined,
+    },
+    {
+      name: "a bad escape",
+      pattern: "%invalid%",
+      error: 'parse "https://%invalid%": invalid URL escape "%in"',
+    },
+    {
+      name: "a named port",
+      pattern: "registry.local:http",
+      error: 'parse "https://registry.local:http": invalid port ":http" after host',
+    },
+    {
+      name: "a space in the host",
+      pattern: "my registry",
+      error: 'parse "https://my registry": invalid character " " in host name',
+    },
+    {
+      name: "a bracket inside the host",
+      pattern: "a[b",
+      error: 'parse "https://a[b": invalid IP-literal',
+    },
+    {
+      name: "a control character",
+      pattern: "a\tb",
+      error: 'parse "https://a\\tb": net/url: invalid control character in URL',
+    },
+  ])("$name", ({ pattern, error }) => {
+    expect(goUrlParseError(pattern)).toBe(error);
+  });
+});
+
+describe("Go's time.ParseDuration", () => {
+  it.each([
+    { text: "10m", result: { ms: 600_000 } },
+    { text: "1h30m", result: { ms: 5_400_000 } },
+    { text: "0", result: { ms: 0 } },
+    { text: "-1m", result: { ms: -60_000 } },
+    { text: "1.5s", result: { ms: 1500 } },
+    { text: "1d", result: { error: 'time: unknown unit "d" in duration "1d"' } },
+    { text: "10", result: { error: 'time: missing unit in duration "10"' } },
+    { text: "", result: { error: 'time: invalid duration ""' } },
+    { text: "m", result: { error: 'time: invalid duration "m"' } },
+  ])("parses $text as Go does", ({ text, result }) => {
+    expect(goParseDuration(text)).toEqual(result);
+  });
+});
+
+describe("annotation keys (apimachinery IsQualifiedName, 1.37 wording)", () => {
+  it.each([
+    { name: "a prefixed key", key: "pullkey.example.com/role", errors: 0 },
+    { name: "a bare key", key: "role", errors: 0 },
+    { name: "an empty prefix", key: "/role", errors: 1 },
+    { name: "a trailing dash", key: "role-", errors: 1 },
+    { name: "two slashes", key: "a/b/c", errors: 1 },
+    { name: "a name over 63 bytes", key: "x".repeat(64), errors: 1 },
+  ])("$name gives $errors error(s)", ({ key, errors }) => {
+    expect(qualifiedNameErrors(key)).toHaveLength(errors);
+  });
+});

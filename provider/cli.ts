@@ -31,6 +31,10 @@ export async function run(io: Io): Promise<number> {
     const { installCommand } = await import("./commands/install.js");
     return installCommand(io, first, after);
   }
+  if (first === "doctor") {
+    const { doctorCommand } = await import("./commands/doctor.js");
+    return doctorCommand(io, after);
+  }
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({

@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { type ErrorCode, PullkeyError } from "./errors.js";
 
 /** Turns a Node fs error into the few words an operator needs ("no such file", "permission denied"). */
@@ -33,5 +36,37 @@ export async function readNamedFile(
     throw new PullkeyError(code, `cannot read ${what} ${path}: ${describeFsError(err)}`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * Replaces a file atomically: a hidden temp file in the same folder (`.name.<pid>.<random>.tmp`,
+ * which globs like `*.prom` or `*.json` skip), written with `mode`, optionally fsynced, then
+ * renamed over the target, so a reader sees the old file or the new one, never half of either.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode: number,
+  options: { sync?: boolean } = {},
+): Promise<void> {
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
+  try {
+    const handle = await open(temp, "wx", mode);
+    try {
+      await handle.writeFile(data);
+      // The umask may have narrowed the mode given to open().
+      await handle.chmod(mode);
+      if (options.sync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
   }
 }

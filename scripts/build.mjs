@@ -51,7 +51,7 @@ const common = {
  * bundle recovers only half of the cost; separate code compiled on demand recovers it all).
  * The Vault and AWS sources carry their SDKs; the config compiler carries the YAML parser and the
  * zod schema, needed only when the config changed (provider/config/compiled.ts); the installer
- * runs once per node.
+ * and doctor are for humans; metrics and logs run only when configured.
  * Key: source file; value: the file name the embedded code reports in stack traces.
  */
 const LAZY_MODULES = new Map([
@@ -59,6 +59,8 @@ const LAZY_MODULES = new Map([
   ["provider/sources/aws-secrets-manager/source.ts", "pullkey-source-aws-secrets-manager.cjs"],
   ["provider/config/compile.ts", "pullkey-config-compiler.cjs"],
   ["provider/commands/install.ts", "pullkey-installer.cjs"],
+  ["provider/commands/doctor.ts", "pullkey-doctor.cjs"],
+  ["provider/commands/observe.ts", "pullkey-metrics-and-logs.cjs"],
 ]);
 
 /**

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { lstat, open, readFile, rename, rm } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../files.js";
 
 /**
  * Reads a JSON file pullkey wrote itself, or undefined. Anything that is not a regular file owned
@@ -15,20 +15,7 @@ export async function readTrustedJson(path: string, uid: number): Promise<unknow
   }
 }
 
-/** Writes JSON atomically with mode 0600: a temp file in the same folder, synced, then renamed. */
-export async function writeJsonAtomic(path: string, doc: unknown): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(doc));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+/** Writes JSON atomically with mode 0600, synced to disk before it replaces the old file. */
+export function writeJsonAtomic(path: string, doc: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(doc), 0o600, { sync: true });
 }

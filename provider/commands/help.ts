@@ -12,6 +12,9 @@ Usage:
                                        put pullkey on this node and into the kubelet's config
                                        (pullkey install --help for every option)
   pullkey uninstall [--dry-run]        remove exactly what install added
+  pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR]
+                                       check the kubelet side, the config, the source and that
+                                       the registry accepts the credentials (doctor --help)
   pullkey version                      print the version
   pullkey --help                       this text
 

@@ -32,11 +32,11 @@ export async function pluginCommand(
     }
     const { config } = await readConfig(located.path, located.origin, io.readFile, { uid: io.uid });
     // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
-    const { response } = await answerRequest(
-      request,
-      config,
-      liveAnswerDeps(io, config, () => undefined),
-    );
+    const deps = liveAnswerDeps(io, config, () => undefined);
+    // Only a config with `metrics` or `log` loads their code, and recording never fails the exec.
+    const { response } = await (config.metrics || config.log
+      ? (await import("./observe.js")).observedAnswer(request, config, deps)
+      : answerRequest(request, config, deps));
     io.stdout(encodeResponse(response));
     return EXIT_OK;
   } catch (err) {

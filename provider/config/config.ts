@@ -22,6 +22,10 @@ export interface Config {
   cache: CacheConfig;
   /** The whole exec's time budget, well inside the kubelet's fixed one minute. */
   execTimeoutMs: number;
+  /** Prometheus textfile metrics; absent unless configured. */
+  metrics?: { textfile: string };
+  /** One line per exec appended to a file; absent unless configured. */
+  log?: { file?: string; journald?: boolean };
   rules: Rule[];
 }
 

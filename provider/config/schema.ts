@@ -114,6 +114,53 @@ export const configSchema = z
         ),
       ),
     ),
+    metrics: z.optional(
+      z
+        .strictObject({
+          textfile: z
+            .string()
+            .check(
+              z.regex(/^\/.*\.prom$/, "must be an absolute path ending in .prom"),
+              z.describe(
+                "Prometheus text file rewritten (atomically) after each exec, for node-exporter's textfile collector, e.g. /var/lib/node_exporter/textfile_collector/pullkey.prom.",
+              ),
+            ),
+        })
+        .check(z.describe("Optional Prometheus metrics; when absent, no metrics code runs.")),
+    ),
+    log: z.optional(
+      z
+        .strictObject({
+          file: z.optional(
+            z
+              .string()
+              .check(
+                z.regex(/^\//, "must be an absolute path"),
+                z.describe(
+                  "File that gets one logfmt line per exec (time, image, rule, source, origin, duration; error code and message on failure; never a secret), e.g. /var/log/pullkey.log; moved to <file>.1 past 10 MiB.",
+                ),
+              ),
+          ),
+          journald: z.optional(
+            z
+              .boolean()
+              .check(
+                z.describe(
+                  "Also send each line to the systemd journal, as `pullkey` (journalctl -t pullkey); failures at priority err.",
+                ),
+              ),
+          ),
+        })
+        .check(
+          z.refine(
+            (log) => log.file !== undefined || log.journald === true,
+            "set file, journald: true, or both",
+          ),
+          z.describe(
+            "Optional exec log: the kubelet keeps a plugin's stderr only when it fails, so successes are logged here.",
+          ),
+        ),
+    ),
     rules: z.array(rule).check(z.minLength(1, "must list at least one rule")),
   })
   .check(z.describe("pullkey configuration: which credential source serves which images."));

@@ -97,6 +97,15 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
         ),
       },
       execTimeoutMs,
+      ...(raw.metrics ? { metrics: { textfile: raw.metrics.textfile } } : {}),
+      ...(raw.log
+        ? {
+            log: {
+              ...(raw.log.file === undefined ? {} : { file: raw.log.file }),
+              ...(raw.log.journald ? { journald: true } : {}),
+            },
+          }
+        : {}),
       rules,
     },
     errors,

@@ -1,0 +1,98 @@
+import { isAbsolute, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runDoctor } from "../doctor/doctor.js";
+import { type HttpClient, nodeHttpClient } from "../doctor/http.js";
+import { rootedNodeView } from "../doctor/node.js";
+import { renderJson, renderText } from "../doctor/report.js";
+import { errorLine, PullkeyError } from "../errors.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitStatusFor, type Io } from "../io.js";
+import { liveAnswerDeps } from "./live-deps.js";
+
+export const DOCTOR_HELP = `pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR]
+
+Checks, one line each, what a pull of IMAGE goes through on this node:
+  kubelet-flags     --image-credential-provider-config and --image-credential-provider-bin-dir
+                    (from the running kubelet, else kubeadm/EKS env files, the kubelet unit, k3s/RKE2)
+  kubelet-config    the CredentialProviderConfig is there and valid
+  kubelet-provider  it has a provider named pullkey whose matchImages match IMAGE
+  kubelet-binary    <bin-dir>/pullkey exists and is executable
+  config            pullkey's config (--config, $PULLKEY_CONFIG, the kubelet entry's --config, default)
+  rule, source, credentials
+                    the rule for IMAGE, and a fetch from its source, past the node cache
+  registry          the registry accepts the credentials: /v2/ challenge, Basic or Bearer token,
+                    HEAD of the manifest (not counted as a Docker Hub pull)
+  ratelimit         Docker Hub's pulls left (no headers: not limited)
+
+Never prints a password or token. Exit status 0 when no check fails, 1 otherwise, 2 usage error.
+  --json       one JSON document instead of lines
+  --root DIR   read the node's kubelet files (and /proc) under DIR instead of /
+`;
+
+/** `pullkey doctor`: parses its own arguments (like install) and prints the report; tests pass `http`. */
+export async function doctorCommand(
+  io: Io,
+  argv: readonly string[],
+  http: HttpClient = nodeHttpClient(),
+): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    const message = err instanceof PullkeyError ? err.message : (err as Error).message;
+    io.stderr(
+      `${errorLine(new PullkeyError("USAGE", `${message} (see pullkey doctor --help)`))}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(DOCTOR_HELP);
+    return EXIT_OK;
+  }
+  try {
+    const root = values.root === undefined ? "/" : resolveRoot(values.root, io.cwd);
+    if ((await rootedNodeView("/").kind(root))?.type !== "dir") {
+      throw new PullkeyError("USAGE", `--root ${root} is not a folder`);
+    }
+    const report = await runDoctor(
+      { image: positionals[0], config: values.config, root },
+      {
+        io,
+        node: rootedNodeView(root),
+        http,
+        answerDeps: (config) => ({
+          ...liveAnswerDeps(io, config, () => undefined),
+          // The doctor asks the source itself: a fresh cache entry would hide a broken backend.
+          throughCache: undefined,
+        }),
+      },
+    );
+    io.stdout(values.json ? renderJson(report) : renderText(report));
+    return report.verdict === "ok" ? EXIT_OK : EXIT_FAILURE;
+  } catch (err) {
+    io.stderr(`${errorLine(err)}\n`);
+    return exitStatusFor(err);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  const parsed = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean" },
+      root: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (parsed.positionals.length > 1) {
+    throw new PullkeyError("USAGE", "doctor takes at most one IMAGE");
+  }
+  return parsed;
+}
+
+function resolveRoot(root: string, cwd: string): string {
+  return isAbsolute(root) ? root : resolve(cwd, root);
+}

@@ -1,6 +1,5 @@
-import { constants, readSync, writeSync } from "node:fs";
+import { constants, fstatSync, readSync, writeSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { isatty } from "node:tty";
 import { run } from "./cli.js";
 import { EXIT_FAILURE } from "./io.js";
 
@@ -64,7 +63,8 @@ run({
   env: process.env,
   cwd: process.cwd(),
   readStdin,
-  stdinIsTTY: isatty(0),
+  // fstat rather than tty.isatty: loading node:tty also loads node:net, a few ms per exec.
+  stdinIsTTY: fstatSync(0).isCharacterDevice(),
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),
   readFile: readFileNonBlocking,

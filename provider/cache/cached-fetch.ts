@@ -162,6 +162,16 @@ function staleOr(
   throw err;
 }
 
+/** The fresh entry for a key, if there is one: the whole cost of a cache hit. */
+export async function freshEntry(
+  store: CacheStore,
+  key: string,
+  now: Date,
+): Promise<CachedCredential | undefined> {
+  const entry = await store.readEntry(key);
+  return entry && isFresh(entry, now) ? fromEntry(entry, "cache") : undefined;
+}
+
 function fromEntry(entry: CacheEntry, origin: Origin): CachedCredential {
   const credential: RegistryCredential = { ...entry.credential };
   if (entry.expiresAt) credential.expiresAt = entry.expiresAt;

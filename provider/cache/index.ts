@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
 import type { RegistryCredential } from "../sources/source.js";
-import { type CachedCredential, fetchThroughCache } from "./cached-fetch.js";
+import { type CachedCredential, fetchThroughCache, freshEntry } from "./cached-fetch.js";
 import { type CacheKeyParts, cacheKey } from "./key.js";
 import { CacheStore } from "./store.js";
 
@@ -29,6 +29,10 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
   let usable: Promise<boolean> | undefined;
   const started = deps.now();
   return async (parts, fetchFromSource) => {
+    const key = cacheKey(parts);
+    // A hit needs no folder checks: an entry is trusted only if it is ours and private.
+    const hit = await freshEntry(store, key, deps.now());
+    if (hit) return hit;
     usable ??= store.prepare().then((problem) => {
       if (problem) deps.warn(`credential cache disabled for this exec: ${problem}`);
       return problem === undefined;
@@ -38,7 +42,7 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
       store,
       fetchFromSource,
       {
-        key: cacheKey(parts),
+        key,
         rule: parts.rule,
         source: parts.description,
         cacheDurationMs: parts.cacheDurationMs,

@@ -14,6 +14,7 @@ import type { CredentialSource, FetchContext, RegistryCredential } from "../sour
 import type { SourceSpec } from "../sources/specs.js";
 import { cacheDurationFor } from "./cache-duration.js";
 import { answerScope, chooseRule } from "./choose.js";
+import { untilAborted } from "./deadline.js";
 import { withRetries } from "./retry.js";
 
 /** What the core needs from the outside world. */
@@ -147,29 +148,6 @@ async function fetchCredential(
     }
     throw err;
   }
-}
-
-/** Settles with `work`, or rejects with `timeout()` as soon as the signal aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal, timeout: () => Error): Promise<T> {
-  if (signal.aborted) {
-    // The work's own failure no longer matters; keep it from surfacing as unhandled.
-    work.catch(() => undefined);
-    return Promise.reject(timeout());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(timeout());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 function remainingMs(until: Date | undefined, now: Date): number {

@@ -23,14 +23,31 @@ export function jwtClaims(token: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The service account a projected token was issued for (its `kubernetes.io` claims). */
+/**
+ * The service account a projected token was issued for: its `kubernetes.io` claims, else `sub`
+ * (`system:serviceaccount:<namespace>:<name>`). Undefined when the token says neither.
+ */
 export function serviceAccountClaims(token: string): ServiceAccountClaims | undefined {
-  const k8s = jwtClaims(token)?.["kubernetes.io"] as
+  const claims = jwtClaims(token);
+  const k8s = claims?.["kubernetes.io"] as
     | { namespace?: unknown; serviceaccount?: { name?: unknown; uid?: unknown } }
     | undefined;
   const namespace = k8s?.namespace;
   const name = k8s?.serviceaccount?.name;
-  if (typeof namespace !== "string" || typeof name !== "string") return undefined;
-  const uid = k8s?.serviceaccount?.uid;
-  return typeof uid === "string" ? { namespace, name, uid } : { namespace, name };
+  if (typeof namespace === "string" && typeof name === "string") {
+    const uid = k8s?.serviceaccount?.uid;
+    return typeof uid === "string" ? { namespace, name, uid } : { namespace, name };
+  }
+  const sub = claims?.["sub"];
+  const parts = typeof sub === "string" ? sub.split(":") : [];
+  if (
+    parts.length === 4 &&
+    parts[0] === "system" &&
+    parts[1] === "serviceaccount" &&
+    parts[2] &&
+    parts[3]
+  ) {
+    return { namespace: parts[2], name: parts[3] };
+  }
+  return undefined;
 }

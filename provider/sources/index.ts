@@ -1,6 +1,7 @@
 import { describeAwsSecretsManagerSpec } from "./aws-secrets-manager/describe.js";
 import type { CredentialSource, SourceDeps } from "./source.js";
 import type { SourceSpec } from "./specs.js";
+import { describeVaultSpec, vaultSpecFiles } from "./vault/describe.js";
 
 /**
  * Chooses the source module for a spec. Modules are loaded on demand so that a rule never pays
@@ -20,6 +21,10 @@ export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<
       const { staticSource } = await import("./static/source.js");
       return staticSource(spec, deps);
     }
+    case "vault": {
+      const { vaultSource } = await import("./vault/source.js");
+      return vaultSource(spec, deps);
+    }
   }
 }
 
@@ -32,6 +37,8 @@ export function describeSpec(spec: SourceSpec): string {
       return `dockerConfig ${spec.path}`;
     case "static":
       return `static ${spec.passwordFile}`;
+    case "vault":
+      return describeVaultSpec(spec);
   }
 }
 
@@ -44,5 +51,7 @@ export function sourceFiles(spec: SourceSpec): { field: string; path: string }[]
       return [{ field: "path", path: spec.path }];
     case "static":
       return [{ field: "passwordFile", path: spec.passwordFile }];
+    case "vault":
+      return vaultSpecFiles(spec);
   }
 }

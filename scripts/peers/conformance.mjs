@@ -3,7 +3,16 @@
 // outside the repo, keyed by everything that goes into them, so a fresh clone on the same
 // machine reuses them and a new machine builds them once.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,7 +75,11 @@ export async function ensureHarness(
   const name = `conformance-k8s-${release.kubernetes}`;
   const dir = join(peerCacheRoot(), `${name}-${hash.digest("hex").slice(0, 16)}`);
   const binary = join(dir, "conformance.test");
-  if (existsSync(binary)) return binary;
+  if (existsSync(binary)) {
+    // Marks the build as in use, so the pruning below (by any clone) keeps it.
+    utimesSync(dir, new Date(), new Date());
+    return binary;
+  }
 
   log(`building the conformance harness against k8s.io/kubernetes ${release.kubernetes}`);
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -91,14 +104,18 @@ export async function ensureHarness(
     if (!existsSync(binary)) throw error;
   }
   log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  // Each build is ~80 MB; older builds of this release are from sources no longer here.
+  // Each build is ~80 MB. Builds of other harness sources may still serve another clone or an
+  // older commit's CI run on this machine, so only builds unused for a week are removed.
+  const weekAgo = Date.now() - 7 * 24 * 3600_000;
   for (const old of readdirSync(peerCacheRoot())) {
+    const path = join(peerCacheRoot(), old);
     if (
       old.startsWith(`${name}-`) &&
       !old.includes(".tmp-") &&
-      join(peerCacheRoot(), old) !== dir
+      path !== dir &&
+      statSync(path).mtimeMs < weekAgo
     ) {
-      rmSync(join(peerCacheRoot(), old), { recursive: true, force: true });
+      rmSync(path, { recursive: true, force: true });
     }
   }
   return binary;

@@ -361,6 +361,7 @@ describe("loading the AWS SDK", () => {
   let dockerConfig: string;
   let mixedConfig: string;
   let awsConfig: string;
+  let vaultConfig: string;
 
   beforeAll(() => {
     writeFileSync(join(dir, "hub.token"), "aws-static-FIXTURE-9\n", { mode: 0o600 });
@@ -403,6 +404,21 @@ describe("loading the AWS SDK", () => {
     mixedConfig = join(dir, "sdk-mixed.json");
     writeFileSync(mixedConfig, rules(staticRule, awsRule));
     awsConfig = mixedConfig;
+    // Nothing listens at this Vault: the exec fails, but only after choosing what to compile.
+    vaultConfig = join(dir, "sdk-vault.json");
+    writeFileSync(
+      vaultConfig,
+      rules({
+        name: "vault",
+        preset: "dockerhub",
+        source: {
+          type: "vault",
+          address: "http://127.0.0.1:1",
+          auth: { method: "token", token: secret("vault-token-not-used") },
+          secret: { engine: "kv-v2", mount: "secret", path: "hub" },
+        },
+      }),
+    );
   });
 
   /** Runs an artifact with the recording preload; returns the sources it compiled. */
@@ -440,6 +456,13 @@ describe("loading the AWS SDK", () => {
           args: ["validate", "--config", mixedConfig],
           image: IMAGE,
           want: [],
+        },
+        {
+          name: "Vault rule",
+          args: ["--config", vaultConfig],
+          image: IMAGE,
+          want: ["pullkey-source-vault.cjs"],
+          fails: true,
         },
         {
           name: "AWS rule",

@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { rootedFs } from "../../provider/install/fs.js";
@@ -583,6 +584,51 @@ describe("rpm-based kubeadm nodes", () => {
     expect(result.status).toBe(0);
     expect(readFileSync(join(root, "/etc/sysconfig/kubelet"), "utf8")).toBe(
       'KUBELET_EXTRA_ARGS="--image-credential-provider-config=/etc/kubernetes/credential-provider-config.yaml --image-credential-provider-bin-dir=/usr/local/lib/kubelet/credential-providers"\n',
+    );
+  });
+});
+
+describe("configs that read files of their own (Vault, AWS)", () => {
+  const VAULT_EXAMPLE = fileURLToPath(
+    new URL("../../config/examples/vault-approle.yaml", import.meta.url),
+  );
+
+  it("copies each --secret-file into /etc/pullkey, root-only, and never prints it", async () => {
+    const root = copyRoot("k3s");
+    put(root, "/input/vault-role-id", "role-id-4f2a\n");
+    put(root, "/input/vault-secret-id", "secret-id-91bc\n");
+    put(root, "/input/vault-ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    const args = [
+      ...["--executable", FAKE_EXECUTABLE, "--pullkey-config", VAULT_EXAMPLE],
+      ...["--secret-file", "input/vault-role-id", "--secret-file", "input/vault-secret-id"],
+      ...["--secret-file", "input/vault-ca.pem"],
+    ];
+    const dry = await pullkey("install", root, [...args, "--dry-run"]);
+    const result = await pullkey("install", root, args);
+    expect(result.status).toBe(0);
+    for (const name of ["vault-role-id", "vault-secret-id", "vault-ca.pem"]) {
+      expect(statSync(join(root, "/etc/pullkey", name)).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(join(root, "/etc/pullkey/vault-secret-id"), "utf8")).toBe(
+      "secret-id-91bc\n",
+    );
+    for (const output of [dry.stdout, dry.stderr, result.stdout, result.stderr]) {
+      expect(output).not.toContain("secret-id-91bc");
+      expect(output).not.toContain("role-id-4f2a");
+    }
+  });
+
+  it("refuses a config whose files are neither on the node nor given", async () => {
+    const root = copyRoot("k3s");
+    const result = await pullkey("install", root, [
+      "--executable",
+      FAKE_EXECUTABLE,
+      "--pullkey-config",
+      VAULT_EXAMPLE,
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^pullkey: CONFIG_INVALID: pullkey's config \/etc\/pullkey\/config.yaml reads \/etc\/pullkey\/vault-/,
     );
   });
 });

@@ -85,12 +85,13 @@ describe("validating pullkey's config", () => {
       name: "unknown source type",
       doc: withRule({ source: { type: "vaultt" } }),
       error:
-        'rules[0].source.type: "vaultt" is not supported; expected one of "awsSecretsManager", "dockerConfig", "static"',
+        'rules[0].source.type: "vaultt" is not supported; expected one of "awsSecretsManager", "dockerConfig", "static", "vault"',
     },
     {
       name: "missing source type",
       doc: withRule({ source: {} }),
-      error: 'rules[0].source.type: required; one of "awsSecretsManager", "dockerConfig", "static"',
+      error:
+        'rules[0].source.type: required; one of "awsSecretsManager", "dockerConfig", "static", "vault"',
     },
     {
       name: "missing password file",

@@ -9,8 +9,10 @@ import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -284,7 +286,11 @@ compiler, installer, doctor and metrics are embedded strings compiled only when 
 dist/pullkey ${(statSync(sea).size / 1024 / 1024).toFixed(1)} MiB.
 `;
 process.stdout.write(report);
-writeFileSync(join(root, "BENCHMARKS.md"), report);
+// The hand-written analysis after the table ("## Against the targets") is kept across runs.
+const file = join(root, "BENCHMARKS.md");
+const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+const analysis = previous.indexOf("\n## Against the targets");
+writeFileSync(file, analysis >= 0 ? `${report}${previous.slice(analysis)}` : report);
 proxy.close();
 await moto.stop();
 rmSync(work, { recursive: true, force: true });

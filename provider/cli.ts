@@ -11,13 +11,14 @@ const OPTIONS = {
   config: { type: "string" },
   "api-version": { type: "string" },
   "show-secrets": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** Which options each command takes; anything else is a usage error, not silently ignored. */
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   plugin: ["config", "help"],
-  get: ["config", "api-version", "show-secrets", "help"],
+  get: ["config", "api-version", "show-secrets", "verbose", "help"],
   validate: ["config", "help"],
   version: ["help"],
 };
@@ -69,6 +70,7 @@ export async function run(io: Io): Promise<number> {
         config: values.config,
         apiVersion: values["api-version"],
         showSecrets: values["show-secrets"],
+        verbose: values.verbose,
       });
     }
     case "validate":

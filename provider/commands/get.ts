@@ -1,5 +1,6 @@
 import { locateConfig, readConfig } from "../config/read.js";
 import { answerRequest } from "../core/answer.js";
+import { explainChoice } from "../core/explain.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
@@ -11,6 +12,7 @@ export interface GetOptions {
   config?: string | undefined;
   apiVersion?: string | undefined;
   showSecrets?: boolean | undefined;
+  verbose?: boolean | undefined;
 }
 
 /**
@@ -21,20 +23,31 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
   try {
     const apiVersion = parseApiVersion(options.apiVersion);
     const image = normalizeImageName(imageArg);
+    const verbose = (line: string) => {
+      if (options.verbose) io.stderr(`pullkey: ${line}\n`);
+    };
     const located = locateConfig(options.config, io.env, io.cwd);
+    const readStarted = Date.now();
     const { config, warnings } = await readConfig(located.path, located.origin, io.readFile);
+    verbose(
+      `config ${config.file} (from ${located.origin}): ${config.rules.length} rules, read in ${Date.now() - readStarted} ms`,
+    );
+    for (const line of explainChoice(config.rules, image)) verbose(line);
     for (const warning of [...warnings, ...(await filePermissionWarnings(io, config))]) {
       io.stderr(`pullkey: warning: ${warning}\n`);
     }
-    const warn = (message: string) =>
-      io.stderr(`pullkey: warning: ${message}
-`);
+    const warn = (message: string) => io.stderr(`pullkey: warning: ${message}\n`);
+    const answerStarted = Date.now();
     const answer = await answerRequest(
       { apiVersion, image },
       config,
       liveAnswerDeps(io, config, warn),
     );
     const { response } = answer;
+    const from = { backend: "the source", cache: "the node cache", stale: "a stale cache entry" };
+    verbose(
+      `credential from ${answer.origin ? from[answer.origin] : "no source (unmatched)"} in ${Date.now() - answerStarted} ms`,
+    );
     const shown = options.showSecrets
       ? response
       : {

@@ -4,9 +4,10 @@ export const HELP = `pullkey: kubelet image credential provider plugin
 Usage:
   pullkey [--config FILE]              kubelet plugin mode: CredentialProviderRequest on stdin,
                                        CredentialProviderResponse on stdout
-  pullkey get IMAGE [--config FILE] [--api-version v1|v1beta1|v1alpha1] [--show-secrets]
+  pullkey get IMAGE [--config FILE] [--api-version v1|v1beta1|v1alpha1] [--show-secrets] [--verbose]
                                        print the response the kubelet would get for IMAGE
-                                       (normalised like the kubelet: busybox -> docker.io/library/busybox)
+                                       (normalised like the kubelet: busybox -> docker.io/library/busybox;
+                                       --verbose: which rule and pattern, why this cacheKeyType, timings)
   pullkey validate [--config FILE]     check the config and the files it names
   pullkey install --executable FILE (--pullkey-config FILE | --docker-config FILE) [--dry-run]
                                        put pullkey on this node and into the kubelet's config

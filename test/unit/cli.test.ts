@@ -77,6 +77,19 @@ describe("pullkey get", () => {
     expect(JSON.parse(result.stdout).auth["docker.io"].password).toBe(SECRET);
   });
 
+  it("explains the rule, the cache key type and where the credential came from with --verbose", async () => {
+    const result = await pullkey(["get", "busybox", "--config", "config.yaml", "--verbose"]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'pullkey: image docker.io/library/busybox matches rule "hub" by pattern docker.io',
+    );
+    expect(result.stderr).toContain(
+      'pullkey: cacheKeyType Image: "hidden" also has patterns on docker.io',
+    );
+    expect(result.stderr).toMatch(/pullkey: credential from the source in \d+ ms/);
+    expect(result.stderr).not.toContain(SECRET);
+  });
+
   it("answers in the apiVersion asked for", async () => {
     const result = await pullkey([
       "get",

@@ -6,9 +6,23 @@
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureMoto } from "./moto.mjs";
 import { ensureRegistry } from "./registry.mjs";
+import { run } from "./run.mjs";
 import { ensureVault } from "./vault.mjs";
 
+/** A Debian package the tests call directly, installed when its binary is missing (needs root). */
+async function ensureDebianTool(binary, pkg) {
+  if ((await run("sh", ["-c", `command -v ${binary}`], {})).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`${binary} is missing: apt-get install ${pkg}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", pkg]]) {
+    const result = await run("apt-get", args, { env });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")}: ${result.output}`);
+  }
+}
+
 const steps = [
+  // The cache tests count opens of a password file with inotify.
+  ["inotifywait (inotify-tools)", () => ensureDebianTool("inotifywait", "inotify-tools")],
   ["moto (AWS)", () => ensureMoto()],
   ["CNCF distribution registry", () => ensureRegistry()],
   ["Vault", () => ensureVault()],

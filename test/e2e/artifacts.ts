@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -44,6 +44,38 @@ export function exec(
   };
   recordOutput(captured);
   return captured;
+}
+
+/**
+ * Runs a built artifact like exec(), but without blocking this process: for execs that must
+ * overlap, or that talk to a server running in the test process itself.
+ */
+export function execAsync(
+  path: string,
+  args: readonly string[],
+  stdin: string | Uint8Array,
+  options: { env?: Record<string, string> } = {},
+): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { env: { ...process.env, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const captured = { status, stdout, stderr };
+      recordOutput(captured);
+      resolve(captured);
+    });
+    // EPIPE is fine here too: pullkey may stop reading an oversized request early.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(stdin);
+  });
 }
 
 const outputs: Exec[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, capturedOutputs, type Exec, exec, recordOutput } from "./artifacts.js";
+import { ARTIFACTS, capturedOutputs, type Exec, exec, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 
 const SECRET = "cache-suite-secret-d41c";
@@ -66,23 +66,6 @@ async function lockHolder(s: Setup): Promise<ChildProcess> {
   return child;
 }
 
-function spawnPlugin(path: string, config: string): { child: ChildProcess; done: Promise<Exec> } {
-  const child = spawn(path, ["--config", config], { stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  child.stdin?.end(REQUEST);
-  const done = new Promise<Exec>((resolve) =>
-    child.on("close", (status) => resolve({ status, stdout, stderr })),
-  );
-  return { child, done };
-}
-
 const password = (result: Exec) => JSON.parse(result.stdout).auth["docker.io"].password as string;
 
 beforeAll(() => {
@@ -118,11 +101,10 @@ describe.each(ARTIFACTS)("the $name with its node-local cache", ({ name: artifac
     // inotifywait -q prints nothing when ready; give it a moment to set its watch.
     await new Promise((r) => setTimeout(r, 300));
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => spawnPlugin(path, s.config).done),
+      Array.from({ length: 50 }, () => execAsync(path, ["--config", s.config], REQUEST)),
     );
     await new Promise((r) => setTimeout(r, 200));
     watcher.kill();
-    for (const result of results) recordOutput(result);
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(0));
     expect(new Set(results.map(password))).toEqual(new Set([SECRET]));
     expect(opens).toBe(1);

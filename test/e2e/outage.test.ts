@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,7 @@ import {
   putSecretValue,
   REGION,
 } from "../sources/aws-secrets-manager/moto-fixtures.js";
-import { ARTIFACTS, capturedOutputs, type Exec, recordOutput } from "./artifacts.js";
+import { ARTIFACTS, capturedOutputs, type Exec, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 import { FaultProxy } from "./support/tcp-proxy.js";
 
@@ -73,25 +72,8 @@ function password(result: Exec): string {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function spawnExec(path: string, file: string): Promise<Exec> {
-  return new Promise((resolve) => {
-    const child = spawn(path, ["--config", file], { env: { ...process.env, ...env() } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (status) => {
-      const result = { status, stdout, stderr };
-      recordOutput(result);
-      resolve(result);
-    });
-    child.stdin.end(REQUEST);
-  });
-}
+const spawnExec = (path: string, file: string) =>
+  execAsync(path, ["--config", file], REQUEST, { env: env() });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pullkey-outage-"));

@@ -21,6 +21,13 @@ export function ensureHarness(
 ): Promise<string>;
 export function runHarness(
   binary: string,
-  options: { pullkeyBin: string; registryBin?: string; matchTable?: string; run?: string },
+  options: {
+    pullkeyBin: string;
+    registryBin?: string;
+    matchTable?: string;
+    /** JSON for PULLKEY_CONFORMANCE_AWS (test/conformance/aws-fixture.ts). */
+    aws?: string;
+    run?: string;
+  },
 ): Promise<HarnessRun>;
 export function listHarness(binary: string): Promise<string[]>;

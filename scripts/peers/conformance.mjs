@@ -123,9 +123,10 @@ export async function ensureHarness(
 
 /**
  * Runs scenarios of a harness binary against one pullkey executable; `run` is a -test.run
- * pattern. Resolves with the exit status and the combined Go output.
+ * pattern; `aws` is the JSON describing the moto the AWS scenarios use
+ * (test/conformance/aws-fixture.ts). Resolves with the exit status and the combined Go output.
  */
-export function runHarness(binary, { pullkeyBin, registryBin, matchTable, run: pattern }) {
+export function runHarness(binary, { pullkeyBin, registryBin, matchTable, aws, run: pattern }) {
   const args = ["-test.timeout=4m", ...(pattern ? [`-test.run=${pattern}`] : [])];
   return run(binary, args, {
     cwd: HARNESS_DIR,
@@ -134,6 +135,7 @@ export function runHarness(binary, { pullkeyBin, registryBin, matchTable, run: p
       PULLKEY_CONFORMANCE_BIN: pullkeyBin,
       ...(registryBin ? { PULLKEY_CONFORMANCE_REGISTRY_BIN: registryBin } : {}),
       ...(matchTable ? { PULLKEY_CONFORMANCE_MATCH_TABLE: matchTable } : {}),
+      ...(aws ? { PULLKEY_CONFORMANCE_AWS: aws } : {}),
     },
   });
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureHarness,
   harnessReleases,
@@ -7,8 +7,10 @@ import {
   listHarness,
   runHarness,
 } from "../../scripts/peers/conformance.mjs";
+import { type Moto, startMoto } from "../../scripts/peers/moto.mjs";
 import { ensureRegistry } from "../../scripts/peers/registry.mjs";
 import { ARTIFACTS } from "../e2e/artifacts.js";
+import { setUpAwsFixture } from "./aws-fixture.js";
 
 // The kubelet's own credential-provider code (test/conformance, Go) against each built
 // artifact, once per pinned Kubernetes release. Each Go scenario is one test here, named by
@@ -24,9 +26,20 @@ const BUILD_TIMEOUT = 30 * 60_000;
 const SCENARIO_TIMEOUT = 5 * 60_000;
 
 let registryBin = "";
+let moto: Moto | undefined;
+let aws = "";
 beforeAll(async () => {
   registryBin = await ensureRegistry();
+  // One moto for every run: each scenario keeps its own pullkey state, and reads moto's STS
+  // records before and after its kubelet runs. From setup on, moto checks every request's
+  // signature and the IAM policy of whoever signed it.
+  moto = await startMoto();
+  aws = JSON.stringify(await setUpAwsFixture(moto));
+  await moto.enforceAuth(0);
 }, BUILD_TIMEOUT);
+afterAll(async () => {
+  await moto?.stop();
+});
 
 // Plain loops rather than describe.each/it.each: the titles stay whole sentences, unquoted.
 for (const release of harnessReleases()) {
@@ -50,6 +63,7 @@ for (const release of harnessReleases()) {
                 pullkeyBin: artifact.path,
                 registryBin,
                 matchTable,
+                aws,
                 run: `^${name}$`,
               });
               expect(result.status, `${name} failed:\n${result.output}`).toBe(0);

@@ -9,6 +9,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	v1 "k8s.io/api/core/v1"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/kubernetes/pkg/credentialprovider/plugin"
 	"k8s.io/kubernetes/pkg/util/parsers"
 )
@@ -27,6 +28,20 @@ type kubeletScript struct {
 	// Pod is the pod the keyring is built for (service account mode keys on it).
 	Pod   podRef `json:"pod"`
 	Steps []step `json:"steps"`
+	// FeatureGates is a --feature-gates value (e.g. "Name=false"), set
+	// before registration as the kubelet's flag parsing would.
+	FeatureGates string `json:"featureGates,omitempty"`
+	// ServiceAccounts are what the API server knows: the kubelet's
+	// getServiceAccount hook answers from them and its getServiceAccountToken
+	// hook mints a token for them (KEP-4412).
+	ServiceAccounts []serviceAccount `json:"serviceAccounts,omitempty"`
+}
+
+type serviceAccount struct {
+	Namespace   string            `json:"namespace"`
+	Name        string            `json:"name"`
+	UID         string            `json:"uid"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type podRef struct {
@@ -37,9 +52,11 @@ type podRef struct {
 }
 
 // step is one thing that happens on the node: a pull (Image), time passing
-// (Sleep, a Go duration) or an operator writing a file (Write).
+// (Sleep, a Go duration) or an operator writing a file (Write). A pull is for
+// the script's pod unless Pod names another.
 type step struct {
 	Image string     `json:"image,omitempty"`
+	Pod   *podRef    `json:"pod,omitempty"`
 	Sleep string     `json:"sleep,omitempty"`
 	Write *fileWrite `json:"write,omitempty"`
 }
@@ -53,11 +70,26 @@ type kubeletResult struct {
 	// RegisterError is the error that would stop the kubelet from starting.
 	RegisterError string         `json:"registerError,omitempty"`
 	Lookups       []lookupResult `json:"lookups"`
+	// TokenRequests are the service account tokens the kubelet asked for.
+	TokenRequests []tokenRequestSeen `json:"tokenRequests,omitempty"`
+}
+
+// tokenRequestSeen is one TokenRequest the kubelet made, and the token it got.
+type tokenRequestSeen struct {
+	Namespace      string   `json:"namespace"`
+	ServiceAccount string   `json:"serviceAccount"`
+	UID            string   `json:"uid"`
+	Audiences      []string `json:"audiences"`
+	BoundKind      string   `json:"boundKind"`
+	BoundName      string   `json:"boundName"`
+	BoundUID       string   `json:"boundUID"`
+	Token          string   `json:"token"`
 }
 
 // lookupResult is what the kubelet knows after asking its keyring for one image.
 type lookupResult struct {
 	Image       string       `json:"image"`
+	Pod         podRef       `json:"pod"`
 	Repo        string       `json:"repo"`
 	Found       bool         `json:"found"`
 	Credentials []credential `json:"credentials"`
@@ -78,10 +110,19 @@ type credential struct {
 // and returns what it saw. It never fails: errors are part of the result.
 func runKubeletScript(s kubeletScript, logs *logCapture) kubeletResult {
 	var result kubeletResult
+	if s.FeatureGates != "" {
+		// What --feature-gates does, before anything reads a gate.
+		if err := utilfeature.DefaultMutableFeatureGate.Set(s.FeatureGates); err != nil {
+			panic(fmt.Sprintf("feature gates %q: %v", s.FeatureGates, err))
+		}
+	}
+	getToken, getServiceAccount := noServiceAccountToken, noServiceAccount
+	if len(s.ServiceAccounts) > 0 {
+		api := &fakeAPIServer{accounts: s.ServiceAccounts, seen: &result.TokenRequests}
+		getToken, getServiceAccount = api.serviceAccountToken, api.serviceAccount
+	}
 	// The kubelet's own startup call (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
-	// Service account tokens are not wired up yet: the KEP-4412 scenarios will
-	// pass real functions here.
-	err := plugin.RegisterCredentialProviderPlugins(s.ConfigPath, s.BinDir, noServiceAccountToken, noServiceAccount)
+	err := plugin.RegisterCredentialProviderPlugins(s.ConfigPath, s.BinDir, getToken, getServiceAccount)
 	if err != nil {
 		result.RegisterError = err.Error()
 		return result
@@ -99,7 +140,11 @@ func runKubeletScript(s kubeletScript, logs *logCapture) kubeletResult {
 				panic(err)
 			}
 		default:
-			result.Lookups = append(result.Lookups, lookup(s, st.Image, logs))
+			pod := s.Pod
+			if st.Pod != nil {
+				pod = *st.Pod
+			}
+			result.Lookups = append(result.Lookups, lookup(s, pod, st.Image, logs))
 		}
 	}
 	return result
@@ -107,16 +152,16 @@ func runKubeletScript(s kubeletScript, logs *logCapture) kubeletResult {
 
 // lookup mirrors the kubelet image manager: normalise the image the way
 // pkg/kubelet/images does, then ask a per-pod keyring for the repository.
-func lookup(s kubeletScript, image string, logs *logCapture) lookupResult {
+func lookup(s kubeletScript, pod podRef, image string, logs *logCapture) lookupResult {
 	logs.reset()
-	r := lookupResult{Image: image, Credentials: []credential{}}
+	r := lookupResult{Image: image, Pod: pod, Credentials: []credential{}}
 	repo, _, _, err := parsers.ParseImageName(image)
 	if err != nil {
 		r.Errors = []string{err.Error()}
 		return r
 	}
 	r.Repo = repo
-	keyring := plugin.NewExternalCredentialProviderDockerKeyring(s.Pod.Namespace, s.Pod.Name, s.Pod.UID, s.Pod.ServiceAccount)
+	keyring := plugin.NewExternalCredentialProviderDockerKeyring(pod.Namespace, pod.Name, pod.UID, pod.ServiceAccount)
 	creds, found := keyring.Lookup(repo)
 	r.Found = found
 	for _, c := range creds {

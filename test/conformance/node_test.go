@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -41,6 +42,17 @@ type nodeOptions struct {
 	JSON bool
 	// CountExecs installs a wrapper that counts execs instead of a symlink.
 	CountExecs bool
+	// ProviderEnv is the provider's env in the CredentialProviderConfig.
+	ProviderEnv map[string]string
+	// TokenAttributes is the provider's tokenAttributes (KEP-4412).
+	TokenAttributes map[string]any
+	// KubeletEnv is added to the kubelet process's environment, which every
+	// plugin exec inherits (systemd's Environment= on a real node).
+	KubeletEnv map[string]string
+	// FeatureGates is the kubelet's --feature-gates.
+	FeatureGates string
+	// ServiceAccounts are the API server's service accounts (KEP-4412 hooks).
+	ServiceAccounts []serviceAccount
 }
 
 // node is one kubelet's files on disk: a bin dir holding pullkey under the
@@ -53,13 +65,14 @@ type node struct {
 	countFile  string
 	// pullkeyConfig is the path the kubelet passes to pullkey as --config.
 	pullkeyConfig string
+	opts          nodeOptions
 }
 
 func newNode(t *testing.T, o nodeOptions) *node {
 	t.Helper()
 	bin := pullkeyBin(t)
 	dir := t.TempDir()
-	n := &node{t: t, dir: dir, binDir: filepath.Join(dir, "bin")}
+	n := &node{t: t, dir: dir, binDir: filepath.Join(dir, "bin"), opts: o}
 	for _, d := range []string{n.binDir, n.path(pullkeyConfigDir), n.path("etc/kubernetes")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -85,6 +98,17 @@ func newNode(t *testing.T, o nodeOptions) *node {
 	}
 	if o.MatchImages == nil {
 		provider["matchImages"] = []string{"docker.io"}
+	}
+	if len(o.ProviderEnv) > 0 {
+		var env []map[string]string
+		for name, value := range o.ProviderEnv {
+			env = append(env, map[string]string{"name": name, "value": value})
+		}
+		sort.Slice(env, func(i, j int) bool { return env[i]["name"] < env[j]["name"] })
+		provider["env"] = env
+	}
+	if o.TokenAttributes != nil {
+		provider["tokenAttributes"] = o.TokenAttributes
 	}
 	kubeletConfig, err := json.Marshal(map[string]any{
 		"apiVersion": or(o.KubeletConfigAPIVersion, kubeletConfigV1),
@@ -133,33 +157,47 @@ func (n *node) kubelet(steps ...step) kubeletResult {
 // kubeletMayFail is kubelet without the registration check.
 func (n *node) kubeletMayFail(steps ...step) kubeletResult {
 	n.t.Helper()
-	script := kubeletScript{
-		ConfigPath: n.configPath,
-		BinDir:     n.binDir,
-		CountFile:  n.countFile,
-		Pod:        podRef{Namespace: "default", Name: "conformance", UID: "00000000-0000-0000-0000-000000000001"},
-		Steps:      steps,
-	}
+	return runKubelet(n.t, kubeletScript{
+		ConfigPath:      n.configPath,
+		BinDir:          n.binDir,
+		CountFile:       n.countFile,
+		Pod:             defaultPod,
+		Steps:           steps,
+		FeatureGates:    n.opts.FeatureGates,
+		ServiceAccounts: n.opts.ServiceAccounts,
+	}, n.opts.KubeletEnv)
+}
+
+// defaultPod is the pod a pull is for unless the step names another.
+var defaultPod = podRef{Namespace: "default", Name: "conformance", UID: "00000000-0000-0000-0000-000000000001"}
+
+// runKubelet runs script in a fresh kubelet process with env added to its
+// environment and returns what the kubelet saw.
+func runKubelet(t *testing.T, script kubeletScript, env map[string]string) kubeletResult {
+	t.Helper()
 	data, err := json.Marshal(script)
 	if err != nil {
-		n.t.Fatal(err)
+		t.Fatal(err)
 	}
-	scriptPath := filepath.Join(n.t.TempDir(), "kubelet-script.json")
-	mustWrite(n.t, scriptPath, string(data))
+	scriptPath := filepath.Join(t.TempDir(), "kubelet-script.json")
+	mustWrite(t, scriptPath, string(data))
 
 	self, err := os.Executable()
 	if err != nil {
-		n.t.Fatal(err)
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, self)
 	cmd.Env = append(os.Environ(), envKubeletScript+"="+scriptPath)
+	for name, value := range env {
+		cmd.Env = append(cmd.Env, name+"="+value)
+	}
 	// Under systemd the kubelet runs in /; pullkey must not depend on its cwd.
 	cmd.Dir = "/"
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		n.t.Fatalf("the kubelet process failed: %v\n%s", err, out)
+		t.Fatalf("the kubelet process failed: %v\n%s", err, out)
 	}
 	var result kubeletResult
 	data, err = os.ReadFile(scriptPath + ".result.json")
@@ -167,7 +205,7 @@ func (n *node) kubeletMayFail(steps ...step) kubeletResult {
 		err = json.Unmarshal(data, &result)
 	}
 	if err != nil {
-		n.t.Fatalf("the kubelet process left no result: %v\n%s", err, out)
+		t.Fatalf("the kubelet process left no result: %v\n%s", err, out)
 	}
 	return result
 }
@@ -175,6 +213,9 @@ func (n *node) kubeletMayFail(steps ...step) kubeletResult {
 func pull(image string) step          { return step{Image: image} }
 func sleep(d time.Duration) step      { return step{Sleep: d.String()} }
 func write(path, content string) step { return step{Write: &fileWrite{Path: path, Content: content}} }
+
+// pullFor is a pull for another pod than the node's default one.
+func pullFor(pod podRef, image string) step { return step{Image: image, Pod: &pod} }
 
 // expectCredentials fails unless the lookup found exactly want, in order.
 func expectCredentials(t *testing.T, r lookupResult, want ...credential) {

@@ -176,9 +176,9 @@ const failures: FailureCase[] = [
   },
   {
     name: "an unknown flag",
-    args: () => ["--verbose"],
+    args: () => ["--frobnicate"],
     code: "USAGE",
-    says: () => "Unknown option '--verbose'",
+    says: () => "Unknown option '--frobnicate'",
   },
 ];
 

@@ -27,6 +27,8 @@ export function runHarness(
     matchTable?: string;
     /** JSON for PULLKEY_CONFORMANCE_AWS (test/conformance/aws-fixture.ts). */
     aws?: string;
+    /** JSON for PULLKEY_CONFORMANCE_VAULT (test/conformance/vault-fixture.ts). */
+    vault?: string;
     run?: string;
   },
 ): Promise<HarnessRun>;

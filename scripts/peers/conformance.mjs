@@ -123,10 +123,14 @@ export async function ensureHarness(
 
 /**
  * Runs scenarios of a harness binary against one pullkey executable; `run` is a -test.run
- * pattern; `aws` is the JSON describing the moto the AWS scenarios use
- * (test/conformance/aws-fixture.ts). Resolves with the exit status and the combined Go output.
+ * pattern; `aws` and `vault` are the JSON describing the moto and the Vault the AWS and Vault
+ * scenarios use (test/conformance/aws-fixture.ts, vault-fixture.ts). Resolves with the exit
+ * status and the combined Go output.
  */
-export function runHarness(binary, { pullkeyBin, registryBin, matchTable, aws, run: pattern }) {
+export function runHarness(
+  binary,
+  { pullkeyBin, registryBin, matchTable, aws, vault, run: pattern },
+) {
   const args = ["-test.timeout=4m", ...(pattern ? [`-test.run=${pattern}`] : [])];
   return run(binary, args, {
     cwd: HARNESS_DIR,
@@ -136,6 +140,7 @@ export function runHarness(binary, { pullkeyBin, registryBin, matchTable, aws, r
       ...(registryBin ? { PULLKEY_CONFORMANCE_REGISTRY_BIN: registryBin } : {}),
       ...(matchTable ? { PULLKEY_CONFORMANCE_MATCH_TABLE: matchTable } : {}),
       ...(aws ? { PULLKEY_CONFORMANCE_AWS: aws } : {}),
+      ...(vault ? { PULLKEY_CONFORMANCE_VAULT: vault } : {}),
     },
   });
 }

@@ -196,8 +196,8 @@ func newKEPNode(t *testing.T, aws awsFixture, nodeCredentials bool) kepNode {
 
 // expectTokenRequests fails unless the kubelet asked for one token per
 // lookup of a pod with a service account (it asks before it looks in its
-// cache), each for the audience and bound to that pod.
-func expectTokenRequests(t *testing.T, got []tokenRequestSeen, pods ...podRef) {
+// cache), each for audience and bound to that pod.
+func expectTokenRequests(t *testing.T, got []tokenRequestSeen, audience string, pods ...podRef) {
 	t.Helper()
 	if len(got) != len(pods) {
 		t.Errorf("want %d token requests, one per lookup with a service account, got %+v", len(pods), got)
@@ -208,7 +208,7 @@ func expectTokenRequests(t *testing.T, got []tokenRequestSeen, pods ...podRef) {
 		}
 		want := tokenRequestSeen{
 			Namespace: pods[i].Namespace, ServiceAccount: pods[i].ServiceAccount,
-			Audiences: []string{kepAudience}, BoundKind: "Pod", BoundName: pods[i].Name, BoundUID: pods[i].UID,
+			Audiences: []string{audience}, BoundKind: "Pod", BoundName: pods[i].Name, BoundUID: pods[i].UID,
 		}
 		tr.Token, tr.UID = "", ""
 		if !reflect.DeepEqual(tr, want) {
@@ -259,7 +259,7 @@ func TestServiceAccountsAnnotatedWithDifferentRolesEachGetTheSecretOfTheirOwnRol
 	expectExecs(t, r.Lookups[4], 2)
 
 	// What the kubelet asked the API server for: none for the static pod.
-	expectTokenRequests(t, r.TokenRequests, pods[0], pods[1], pods[0], pods[1])
+	expectTokenRequests(t, r.TokenRequests, kepAudience, pods[0], pods[1], pods[0], pods[1])
 
 	// STS saw one web-identity exchange per team, for the annotated role,
 	// under a session named after the token's service account.
@@ -299,7 +299,7 @@ func TestAPodWithoutAServiceAccountGetsTheNodeCredentialWhenTheProviderDoesNotRe
 			t.Errorf("the kubelet rejected or logged an error for pullkey's answer:\n%s", fmtLookup(l))
 		}
 	}
-	expectTokenRequests(t, r.TokenRequests, teamA, teamA)
+	expectTokenRequests(t, r.TokenRequests, kepAudience, teamA, teamA)
 }
 
 type assumedRole struct {

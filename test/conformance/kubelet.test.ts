@@ -10,7 +10,9 @@ import {
 import { type Moto, startMoto } from "../../scripts/peers/moto.mjs";
 import { ensureRegistry } from "../../scripts/peers/registry.mjs";
 import { ARTIFACTS } from "../e2e/artifacts.js";
+import { startTestVault, type TestVault } from "../sources/vault/fixture.js";
 import { setUpAwsFixture } from "./aws-fixture.js";
+import { setUpVaultFixture } from "./vault-fixture.js";
 
 // The kubelet's own credential-provider code (test/conformance, Go) against each built
 // artifact, once per pinned Kubernetes release. Each Go scenario is one test here, named by
@@ -28,6 +30,8 @@ const SCENARIO_TIMEOUT = 5 * 60_000;
 let registryBin = "";
 let moto: Moto | undefined;
 let aws = "";
+let testVault: TestVault | undefined;
+let vault = "";
 beforeAll(async () => {
   registryBin = await ensureRegistry();
   // One moto for every run: each scenario keeps its own pullkey state, and reads moto's STS
@@ -36,9 +40,14 @@ beforeAll(async () => {
   moto = await startMoto();
   aws = JSON.stringify(await setUpAwsFixture(moto));
   await moto.enforceAuth(0);
+  // One Vault too: its secrets, AppRole and JWT auth serve every run unchanged, and pullkey's
+  // token store lives in each scenario's own state folder.
+  testVault = await startTestVault();
+  vault = JSON.stringify(await setUpVaultFixture(testVault));
 }, BUILD_TIMEOUT);
 afterAll(async () => {
   await moto?.stop();
+  await testVault?.stop();
 });
 
 // Plain loops rather than describe.each/it.each: the titles stay whole sentences, unquoted.
@@ -64,6 +73,7 @@ for (const release of harnessReleases()) {
                 registryBin,
                 matchTable,
                 aws,
+                vault,
                 run: `^${name}$`,
               });
               expect(result.status, `${name} failed:\n${result.output}`).toBe(0);

@@ -35,6 +35,9 @@ type kubeletScript struct {
 	// getServiceAccount hook answers from them and its getServiceAccountToken
 	// hook mints a token for them (KEP-4412).
 	ServiceAccounts []serviceAccount `json:"serviceAccounts,omitempty"`
+	// TokenSigningKey, a PKCS #8 PEM private key, signs the tokens the API
+	// server mints; without it they are unsigned.
+	TokenSigningKey string `json:"tokenSigningKey,omitempty"`
 }
 
 type serviceAccount struct {
@@ -119,6 +122,13 @@ func runKubeletScript(s kubeletScript, logs *logCapture) kubeletResult {
 	getToken, getServiceAccount := noServiceAccountToken, noServiceAccount
 	if len(s.ServiceAccounts) > 0 {
 		api := &fakeAPIServer{accounts: s.ServiceAccounts, seen: &result.TokenRequests}
+		if s.TokenSigningKey != "" {
+			key, err := parseSigningKey(s.TokenSigningKey)
+			if err != nil {
+				panic(err)
+			}
+			api.signingKey = key
+		}
 		getToken, getServiceAccount = api.serviceAccountToken, api.serviceAccount
 	}
 	// The kubelet's own startup call (pkg/kubelet/kuberuntime/kuberuntime_manager.go).

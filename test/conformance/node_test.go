@@ -53,6 +53,9 @@ type nodeOptions struct {
 	FeatureGates string
 	// ServiceAccounts are the API server's service accounts (KEP-4412 hooks).
 	ServiceAccounts []serviceAccount
+	// TokenSigningKey is the service account issuer's private key (PKCS #8
+	// PEM) the API server signs tokens with; without it they are unsigned.
+	TokenSigningKey string
 }
 
 // node is one kubelet's files on disk: a bin dir holding pullkey under the
@@ -165,6 +168,7 @@ func (n *node) kubeletMayFail(steps ...step) kubeletResult {
 		Steps:           steps,
 		FeatureGates:    n.opts.FeatureGates,
 		ServiceAccounts: n.opts.ServiceAccounts,
+		TokenSigningKey: n.opts.TokenSigningKey,
 	}, n.opts.KubeletEnv)
 }
 

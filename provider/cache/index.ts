@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config/config.js";
 import type { RegistryCredential } from "../sources/source.js";
 import { type CachedCredential, fetchThroughCache, freshEntry } from "./cached-fetch.js";
@@ -56,16 +57,8 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
         random: deps.random,
         signal: deps.signal,
         warn: deps.warn,
-        sleep: (ms, signal) =>
-          new Promise((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              signal.removeEventListener("abort", done);
-              resolve();
-            };
-            const timer = setTimeout(done, ms);
-            signal.addEventListener("abort", done, { once: true });
-          }),
+        // Resolves early, not rejects, when the exec's deadline passes: the caller checks it.
+        sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
       },
     );
   };

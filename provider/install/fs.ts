@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import {
   access,
@@ -8,12 +8,12 @@ import {
   open,
   readdir,
   readFile,
-  rename,
   rm,
   rmdir,
   stat,
 } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../files.js";
 
 /**
  * The installer's view of a node's filesystem. Paths are the node's absolute paths
@@ -74,24 +74,7 @@ export function rootedFs(root: string): NodeFs {
       const target = host(path);
       // The temp name ends in neither .json, .yaml nor .yml, so a kubelet reading the config
       // directory at this moment never picks it up.
-      const temp = join(
-        dirname(target),
-        `.${basename(target)}.pullkey-${randomBytes(4).toString("hex")}.tmp`,
-      );
-      const handle = await open(temp, "wx", mode);
-      try {
-        await handle.writeFile(bytes);
-        await handle.chmod(mode);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
-        await rename(temp, target);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await writeFileAtomic(target, bytes, mode, { sync: true });
       const folder = await open(dirname(target), "r");
       try {
         await folder.sync();

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { chmod, lstat, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeJsonAtomic } from "../../cache/files.js";
 
 /**
  * Vault tokens obtained by login, kept between execs so that steady state is one KV read per
@@ -69,9 +70,7 @@ export class TokenStore {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       if (!(await this.#dirIsPrivate(true))) return;
-      const tmp = join(this.dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-      await writeFile(tmp, JSON.stringify(token), { mode: 0o600, flag: "wx" });
-      await rename(tmp, join(this.dir, name));
+      await writeJsonAtomic(join(this.dir, name), token);
       await this.#prune(name);
     } catch {
       // No reuse this time; the next exec logs in again.

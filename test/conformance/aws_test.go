@@ -44,15 +44,22 @@ type awsTeam struct {
 
 func loadAWS(t *testing.T) awsFixture {
 	t.Helper()
-	raw := os.Getenv(envAWS)
-	if raw == "" {
-		t.Fatalf("%s is not set: run this scenario through `npx vitest run test/conformance`, which starts moto and stores the secrets", envAWS)
-	}
 	var f awsFixture
-	if err := json.Unmarshal([]byte(raw), &f); err != nil {
-		t.Fatalf("%s: %v", envAWS, err)
-	}
+	loadPeerFixture(t, envAWS, "moto", &f)
 	return f
+}
+
+// loadPeerFixture decodes the JSON the vitest side stored in env after starting
+// peer and writing the secrets the scenario expects.
+func loadPeerFixture(t *testing.T, env, peer string, into any) {
+	t.Helper()
+	raw := os.Getenv(env)
+	if raw == "" {
+		t.Fatalf("%s is not set: run this scenario through `npx vitest run test/conformance`, which starts %s and stores the secrets", env, peer)
+	}
+	if err := json.Unmarshal([]byte(raw), into); err != nil {
+		t.Fatalf("%s: %v", env, err)
+	}
 }
 
 // kubeletEnv is what a node's kubelet environment holds for the AWS SDK: the
@@ -101,11 +108,7 @@ rules:
 // user's IAM policy, as kubelet.test.ts turns its checks on).
 func TestDockerHubImagesGetTheAWSSecretsManagerCredentialThroughTheKubelet(t *testing.T) {
 	aws := loadAWS(t)
-	for _, image := range []string{
-		"busybox",
-		"library/busybox:1.36",
-		"myorg/app@sha256:" + strings.Repeat("0123456789abcdef", 4),
-	} {
+	for _, image := range dockerHubShortNames {
 		t.Run(image, func(t *testing.T) {
 			dir := t.TempDir()
 			n := newNode(t, nodeOptions{

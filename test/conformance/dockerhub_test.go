@@ -34,15 +34,19 @@ func dockerLoginConfig(t *testing.T, c credential) string {
 	return string(data)
 }
 
+// dockerHubShortNames are Docker Hub images as pod specs write them: the
+// kubelet normalises each to docker.io/<namespace>/<repository> before it asks
+// any provider, so every source must answer for those forms.
+var dockerHubShortNames = []string{
+	"busybox",
+	"library/busybox:1.36",
+	"myorg/app@sha256:" + strings.Repeat("0123456789abcdef", 4),
+}
+
 // The kubelet normalises what a pod spec says before it asks any provider,
 // so pullkey must answer for docker.io/library/busybox, not for "busybox".
 func TestDockerHubShortNamesGetCredentialsFromTheDockerConfig(t *testing.T) {
-	for _, image := range []string{
-		"busybox",
-		"library/busybox:1.36",
-		"myorg/app@sha256:" + strings.Repeat("0123456789abcdef", 4),
-		"docker.io/library/busybox:latest",
-	} {
+	for _, image := range append(dockerHubShortNames, "docker.io/library/busybox:latest") {
 		t.Run(image, func(t *testing.T) {
 			n := newNode(t, nodeOptions{
 				Pullkey: dockerHubRules,

@@ -5,10 +5,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 )
@@ -54,14 +52,8 @@ type vaultTeam struct {
 
 func loadVault(t *testing.T) vaultFixture {
 	t.Helper()
-	raw := os.Getenv(envVault)
-	if raw == "" {
-		t.Fatalf("%s is not set: run this scenario through `npx vitest run test/conformance`, which starts Vault and stores the secrets", envVault)
-	}
 	var f vaultFixture
-	if err := json.Unmarshal([]byte(raw), &f); err != nil {
-		t.Fatalf("%s: %v", envVault, err)
-	}
+	loadPeerFixture(t, envVault, "Vault", &f)
 	if len(f.Teams) < 2 {
 		t.Fatalf("want two teams in %s, got %d", envVault, len(f.Teams))
 	}
@@ -95,11 +87,7 @@ rules:
 // kubelet's keyring.
 func TestDockerHubImagesGetTheVaultKVSecretThroughTheKubeletWithTheNodesAppRole(t *testing.T) {
 	vault := loadVault(t)
-	for _, image := range []string{
-		"busybox",
-		"library/busybox:1.36",
-		"myorg/app@sha256:" + strings.Repeat("0123456789abcdef", 4),
-	} {
+	for _, image := range dockerHubShortNames {
 		t.Run(image, func(t *testing.T) {
 			dir := t.TempDir()
 			n := newNode(t, nodeOptions{

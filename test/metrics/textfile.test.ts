@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlugin, doctor, removeTemps, tempDir } from "../doctor/harness.js";
-import type { Exec } from "../e2e/artifacts.js";
+import { type Exec, execAsync } from "../e2e/artifacts.js";
 import { expectNoLeaks } from "../e2e/leaks.js";
 import { parseExposition } from "./exposition.js";
 
@@ -46,24 +46,10 @@ ${textfile ? `metrics:\n  textfile: ${textfile}\n` : ""}${log ? `log:\n  file: $
 }
 
 /** One exec of the plugin, as the kubelet runs it (async, so execs can overlap). */
-function exec(configFile: string, image: string): Promise<Exec> {
-  return new Promise((resolve) => {
-    const child = spawn(plugin, ["--config", configFile], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (status) => {
-      const out = { status, stdout, stderr };
-      outputs.push(out);
-      resolve(out);
-    });
-    child.stdin.end(request(image));
-  });
+async function exec(configFile: string, image: string): Promise<Exec> {
+  const out = await execAsync(plugin, ["--config", configFile], request(image));
+  outputs.push(out);
+  return out;
 }
 
 beforeAll(async () => {

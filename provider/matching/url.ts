@@ -69,30 +69,34 @@ function validUserinfo(userinfo: string): boolean {
   return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo);
 }
 
-// Characters Go's shouldEscape lets through unescaped in a host (unreserved plus sub-delims).
-const HOST_OK = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"]$/;
+// Characters Go's shouldEscape lets through unescaped in a host (unreserved plus sub-delims);
+// anything non-ASCII passes too.
+const HOST_OK = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"\u0080-\uffff]*$/;
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 
-/** Go's url.unescape for the host, path and fragment modes; undefined where Go errors. */
+/**
+ * Go's url.unescape for the host, path and fragment modes; undefined where Go errors. Works on
+ * the runs between escapes, not per character: a 1 MiB image name must parse in milliseconds.
+ * Text is taken as UTF-8 (lone surrogates become U+FFFD), as Go sees the kubelet's bytes.
+ */
 function goUnescape(text: string, mode: "host" | "path" | "fragment"): string | undefined {
-  const bytes: number[] = [];
   const encoder = new TextEncoder();
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] ?? "";
-    if (ch === "%") {
-      const hex = text.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
-      // Go accepts percent-escapes in a host only for non-ASCII bytes and %25.
-      if (mode === "host" && Number.parseInt(hex[0] ?? "0", 16) < 8 && hex !== "25")
-        return undefined;
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-      continue;
-    }
-    const code = ch.charCodeAt(0);
-    if (mode === "host" && code < 0x80 && !HOST_OK.test(ch)) return undefined;
-    for (const b of encoder.encode(ch)) bytes.push(b);
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (let at = text.indexOf("%"); at >= 0; at = text.indexOf("%", start)) {
+    const run = text.slice(start, at);
+    if (mode === "host" && !HOST_OK.test(run)) return undefined;
+    const hex = text.slice(at + 1, at + 3);
+    if (!HEX_PAIR.test(hex)) return undefined;
+    // Go accepts percent-escapes in a host only for non-ASCII bytes and %25.
+    if (mode === "host" && Number.parseInt(hex[0] ?? "0", 16) < 8 && hex !== "25") return undefined;
+    parts.push(encoder.encode(run), Uint8Array.of(Number.parseInt(hex, 16)));
+    start = at + 3;
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  const tail = text.slice(start);
+  if (mode === "host" && !HOST_OK.test(tail)) return undefined;
+  parts.push(encoder.encode(tail));
+  return new TextDecoder().decode(Buffer.concat(parts));
 }
 
 /** Go's net.SplitHostPort; undefined where it errors (then the kubelet keeps the whole host). */

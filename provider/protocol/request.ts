@@ -10,6 +10,13 @@ import {
 /** The kubelet's requests are a few hundred bytes; anything near this cap is not a kubelet. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/**
+ * The kubelet sends a normalised repository name, which distribution's reference package caps at
+ * 255 characters (NameTotalLengthMax). Sixteen times that leaves room for any future kubelet and
+ * still refuses a megabyte-long name before any matching runs.
+ */
+export const MAX_IMAGE_LENGTH = 4096;
+
 const invalid = (message: string) => new PullkeyError("REQUEST_INVALID", message);
 
 /**
@@ -64,6 +71,12 @@ export function decodeRequest(bytes: Uint8Array): CredentialProviderRequest {
   if (typeof image !== "string" || image === "") {
     throw invalid(
       `request has no image (image is ${image === undefined ? "missing" : describe(image)})`,
+    );
+  }
+
+  if (image.length > MAX_IMAGE_LENGTH) {
+    throw invalid(
+      `request image is ${image.length} characters long; the kubelet sends repository names of at most 255 characters, and pullkey accepts at most ${MAX_IMAGE_LENGTH}`,
     );
   }
 

@@ -325,7 +325,7 @@ describe.each(ARTIFACTS)("the $name with an AWS Secrets Manager rule", ({ path }
       source: () => ({ secretId: "pullkey/fields", endpoint: "http://127.0.0.1:1" }),
       env: () => awsEnv(),
       line: () =>
-        'SOURCE_UNREACHABLE: image "docker.io/library/busybox", rule "hub": Secrets Manager secret "pullkey/fields" (region us-east-1, default AWS credentials): cannot reach Secrets Manager at http://127.0.0.1:1 (ECONNREFUSED)',
+        'SOURCE_UNREACHABLE: image "docker.io/library/busybox", rule "hub": Secrets Manager secret "pullkey/fields" (region us-east-1, default AWS credentials): cannot reach Secrets Manager at http://127.0.0.1:1: connection refused (ECONNREFUSED)',
     },
     {
       name: "a service-account annotation naming a role outside the allowlist",

@@ -169,6 +169,14 @@ const failures: FailureCase[] = [
     says: () => "request on stdin is larger than 1048576 bytes",
   },
   {
+    // Refused before matching runs, and quickly (no per-character parsing); exec() would time out.
+    name: "a megabyte-long image name",
+    args: () => ["--config", join(dir, "good.json")],
+    stdin: `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/${"a".repeat(1024 * 1024 - 200)}"}`,
+    code: "REQUEST_INVALID",
+    says: () => "characters long; the kubelet sends repository names of at most 255 characters",
+  },
+  {
     name: "an unknown command",
     args: () => ["fetch", "busybox"],
     code: "USAGE",

@@ -1,4 +1,5 @@
 import { type ErrorCode, PullkeyError } from "../../errors.js";
+import { networkWords } from "../network.js";
 
 /** Which call failed: getting role credentials from STS, or reading the secret. */
 export type AwsCall = "sts" | "secretsManager";
@@ -163,10 +164,19 @@ export function describeAwsFailure(err: unknown, ctx: FailureContext): PullkeyEr
       cause: err,
     });
   }
+  // smithy names every retryable socket error TimeoutError, a reset included: the code says
+  // what happened, the name only says the SDK would retry it.
   if (name === "TimeoutError" || (code !== undefined && NETWORK.has(code))) {
+    const words = code === undefined ? undefined : networkWords(code);
+    const what =
+      code === undefined || code === "ETIMEDOUT"
+        ? " (no answer in time)"
+        : words === undefined
+          ? ` (${code})`
+          : `: ${words} (${code})`;
     return new PullkeyError(
       "SOURCE_UNREACHABLE",
-      `${ctx.label}: cannot reach ${service} at ${ctx.endpoint} (${name === "TimeoutError" ? "no answer in time" : (code ?? name)})`,
+      `${ctx.label}: cannot reach ${service} at ${ctx.endpoint}${what}`,
       { cause: err },
     );
   }

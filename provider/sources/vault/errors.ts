@@ -1,5 +1,6 @@
 import { type ErrorCode, oneLine, PullkeyError } from "../../errors.js";
 import { formatDuration } from "../../protocol/duration.js";
+import { networkWords } from "../network.js";
 import type { VaultResponse, VaultTransportError } from "./client.js";
 
 /** What a failing call was doing, for the one error line: address, auth and path, never a token. */
@@ -19,15 +20,6 @@ export function vaultMessages(body: unknown): string {
   const text = oneLine(errors.filter((e) => typeof e === "string").join("; "));
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
-
-const NETWORK_WORDS: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "DNS lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-};
 
 /** Maps a call that got no HTTP answer to its error code and line. */
 export function transportFailure(err: VaultTransportError, site: CallSite): PullkeyError {
@@ -55,7 +47,7 @@ export function transportFailure(err: VaultTransportError, site: CallSite): Pull
     case "network":
       return new PullkeyError(
         "SOURCE_UNREACHABLE",
-        `cannot reach ${at} while ${site.action}: ${NETWORK_WORDS[err.code] ?? "network error"} (${err.code})`,
+        `cannot reach ${at} while ${site.action}: ${networkWords(err.code) ?? "network error"} (${err.code})`,
       );
   }
 }

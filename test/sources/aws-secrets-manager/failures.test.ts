@@ -110,14 +110,14 @@ describe("turning AWS failures into error lines", () => {
       name: "a refused connection",
       err: netError("ECONNREFUSED"),
       code: "SOURCE_UNREACHABLE",
-      message: `${LABEL}: cannot reach Secrets Manager at https://vpce.example (ECONNREFUSED)`,
+      message: `${LABEL}: cannot reach Secrets Manager at https://vpce.example: connection refused (ECONNREFUSED)`,
     },
     {
       name: "a name that does not resolve, on the STS call",
       err: netError("ENOTFOUND"),
       call: "sts",
       code: "SOURCE_UNREACHABLE",
-      message: `${LABEL}: cannot reach STS at https://vpce.example (ENOTFOUND)`,
+      message: `${LABEL}: cannot reach STS at https://vpce.example: host not found (ENOTFOUND)`,
     },
     {
       name: "the per-call timeout",
@@ -127,6 +127,21 @@ describe("turning AWS failures into error lines", () => {
       }),
       code: "SOURCE_UNREACHABLE",
       message: `${LABEL}: cannot reach Secrets Manager at https://vpce.example (no answer in time)`,
+    },
+    {
+      name: "a connection reset, which smithy names TimeoutError",
+      err: Object.assign(new Error("read ECONNRESET"), {
+        name: "TimeoutError",
+        code: "ECONNRESET",
+      }),
+      code: "SOURCE_UNREACHABLE",
+      message: `${LABEL}: cannot reach Secrets Manager at https://vpce.example: connection reset by the other side (ECONNRESET)`,
+    },
+    {
+      name: "a broken pipe while sending",
+      err: Object.assign(new Error("write EPIPE"), { name: "TimeoutError", code: "EPIPE" }),
+      code: "SOURCE_UNREACHABLE",
+      message: `${LABEL}: cannot reach Secrets Manager at https://vpce.example: connection closed by the other side while sending (EPIPE)`,
     },
     {
       name: "a certificate from an unknown CA",

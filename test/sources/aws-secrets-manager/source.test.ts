@@ -240,7 +240,7 @@ describe("the AWS Secrets Manager source's time limits", () => {
     const err = await failure(source.fetch(context()));
     expect(err.code).toBe("SOURCE_UNREACHABLE");
     expect(err.message).toBe(
-      'Secrets Manager secret "hub" (region us-east-1, default AWS credentials): cannot reach Secrets Manager at http://127.0.0.1:1 (ECONNREFUSED)',
+      'Secrets Manager secret "hub" (region us-east-1, default AWS credentials): cannot reach Secrets Manager at http://127.0.0.1:1: connection refused (ECONNREFUSED)',
     );
   });
 });

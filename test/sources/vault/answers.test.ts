@@ -64,7 +64,16 @@ describe("Vault answers without a secret", () => {
 
   it.each([
     { code: "ENOTFOUND", expected: "SOURCE_UNREACHABLE", says: "host not found (ENOTFOUND)" },
-    { code: "ECONNRESET", expected: "SOURCE_UNREACHABLE", says: "connection reset (ECONNRESET)" },
+    {
+      code: "ECONNRESET",
+      expected: "SOURCE_UNREACHABLE",
+      says: "connection reset by the other side (ECONNRESET)",
+    },
+    {
+      code: "EPIPE",
+      expected: "SOURCE_UNREACHABLE",
+      says: "connection closed by the other side while sending (EPIPE)",
+    },
     { code: "EPROTO", expected: "SOURCE_TLS", says: "failed while reading secret/data/x: EPROTO" },
     {
       code: "ERR_TLS_CERT_ALTNAME_INVALID",

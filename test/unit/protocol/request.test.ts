@@ -90,6 +90,11 @@ describe("decoding the kubelet's request", () => {
       says: "image is a number",
     },
     {
+      name: "an image name longer than any repository name",
+      input: `{"kind":"CredentialProviderRequest","apiVersion":"${V1}","image":"a.io/${"b".repeat(5000)}"}`,
+      says: "request image is 5005 characters long; the kubelet sends repository names of at most 255 characters, and pullkey accepts at most 4096",
+    },
+    {
       name: "non-string token",
       input: `{"kind":"CredentialProviderRequest","apiVersion":"${V1}","image":"a.io/b","serviceAccountToken":1}`,
       says: "serviceAccountToken is not a string",

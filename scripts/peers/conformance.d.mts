@@ -14,7 +14,7 @@ export const HARNESS_DIR: string;
 export const PEER_CACHE_ENV: string;
 export function peerCacheRoot(): string;
 export function harnessReleases(): HarnessRelease[];
-export function harnessScenarios(): string[];
+export function harnessScenarios(options?: { file?: string }): string[];
 export function ensureHarness(
   release: HarnessRelease,
   options?: { log?: (line: string) => void },

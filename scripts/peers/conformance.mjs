@@ -46,9 +46,13 @@ export function harnessReleases() {
   });
 }
 
-/** The top-level Go tests (func TestXxx(t *testing.T)) of the harness, in file order. */
-export function harnessScenarios() {
+/**
+ * The top-level Go tests (func TestXxx(t *testing.T)) of the harness, in file order; `file`
+ * keeps those of one Go file (vault_test.go: the scenarios that talk to Vault).
+ */
+export function harnessScenarios({ file } = {}) {
   return goFiles()
+    .filter((f) => file === undefined || f === file)
     .flatMap((f) => [
       ...readFileSync(join(HARNESS_DIR, f), "utf8").matchAll(/^func (Test\w+)\(t \*testing\.T\)/gm),
     ])

@@ -7,8 +7,12 @@ export interface TestPki {
   clientKeyFile: string;
 }
 
-/** A running dev-mode Vault. */
+/** A Vault-API server the suites run against. */
+export type VaultServer = "openbao" | "vault";
+
+/** A running dev-mode Vault or OpenBao. */
 export interface VaultPeer {
+  server: VaultServer;
   /** Plain HTTP listener, e.g. http://127.0.0.1:41234. */
   address: string;
   /** TLS listener signed by `pki.caFile`; it asks for (but does not require) client certs. */
@@ -17,6 +21,8 @@ export interface VaultPeer {
   /** The peer's scratch folder (PKI, config); removed by stop(). */
   dir: string;
   pki: TestPki;
+  /** The file audit device's log: one JSON line per request and response. */
+  auditLog: string;
   stop(): Promise<void>;
   /** What the server printed so far. */
   logs(): string;
@@ -29,4 +35,13 @@ export function vaultBinaryPath(version?: string): string;
 export function ensureVault(options?: { version?: string }): Promise<string>;
 export function freePort(): Promise<number>;
 export function makeTestPki(dir: string): Promise<TestPki>;
-export function startVault(options?: { binary?: string; rootToken?: string }): Promise<VaultPeer>;
+export const VAULT_SERVER_ENV: string;
+export const PEERS_ENV: string;
+export function vaultServers(): VaultServer[];
+export function selectedVaultServer(): VaultServer;
+export function ensureVaultServer(server?: VaultServer): Promise<string>;
+export function startVault(options?: {
+  server?: VaultServer;
+  binary?: string;
+  rootToken?: string;
+}): Promise<VaultPeer>;

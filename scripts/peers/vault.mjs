@@ -23,6 +23,7 @@ import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ensureOpenBao } from "./openbao.mjs";
 
 /** The pinned Vault release: 1.21.x, as 2.x tags cannot be fetched from the proxy (§B.9). */
 export const VAULT_VERSION = "v1.21.4";
@@ -72,6 +73,37 @@ function applyPatch(src, patch) {
 }
 
 const log = (line) => process.stderr.write(`peers: ${line}\n`);
+
+/** Chooses the server a test process's Vault fixture starts ("openbao" or "vault"), read when called. */
+export const VAULT_SERVER_ENV = "PULLKEY_VAULT_SERVER";
+
+/** "full" provisions every peer, HashiCorp Vault's long build included (CI sets it). */
+export const PEERS_ENV = "PULLKEY_PEERS";
+
+/**
+ * The Vault-API servers the Vault suites run against: OpenBao always (ready in seconds), and
+ * HashiCorp Vault when its build is cached or PULLKEY_PEERS=full asks for it.
+ */
+export function vaultServers() {
+  const vault = process.env[PEERS_ENV] === "full" || existsSync(vaultBinaryPath());
+  return vault ? ["openbao", "vault"] : ["openbao"];
+}
+
+/** The server this process's fixtures use: $PULLKEY_VAULT_SERVER, else OpenBao. */
+export function selectedVaultServer() {
+  const server = process.env[VAULT_SERVER_ENV] || "openbao";
+  if (server !== "openbao" && server !== "vault") {
+    throw new Error(
+      `${VAULT_SERVER_ENV} must be "openbao" or "vault", not ${JSON.stringify(server)}`,
+    );
+  }
+  return server;
+}
+
+/** The binary of a Vault-API server, installed or built on first use. */
+export function ensureVaultServer(server = selectedVaultServer()) {
+  return server === "vault" ? ensureVault() : ensureOpenBao();
+}
 
 /** Where this Vault version's binary lives once built. */
 export function vaultBinaryPath(version = VAULT_VERSION) {
@@ -331,20 +363,30 @@ process.on("exit", () => {
 });
 
 /**
- * Starts a dev-mode Vault (in memory, unsealed, KV v2 at secret/) on a free loopback port, plus
- * a TLS listener with a test CA on another port (for TLS certificate auth and TLS failures).
- * Resolves once both answer; `stop()` kills it and removes its folder. A Vault left behind by a
- * crashed test process is killed when that process exits.
+ * Starts a dev-mode Vault or OpenBao (in memory, unsealed, KV v2 at secret/) on a free loopback
+ * port, plus a TLS listener with a test CA on another port (for TLS certificate auth and TLS
+ * failures), with a file audit device at `auditLog`. Resolves once both answer; `stop()` kills
+ * it and removes its folder. A server left behind by a crashed test process is killed when that
+ * process exits.
  */
-export async function startVault({ binary, rootToken = VAULT_ROOT_TOKEN } = {}) {
-  const vault = binary ?? (await ensureVault());
-  const dir = mkdtempSync(join(tmpdir(), "pullkey-vault-"));
+export async function startVault({
+  server = selectedVaultServer(),
+  binary,
+  rootToken = VAULT_ROOT_TOKEN,
+} = {}) {
+  const vault = binary ?? (await ensureVaultServer(server));
+  const dir = mkdtempSync(join(tmpdir(), `pullkey-${server}-`));
   const pki = await makeTestPki(dir);
+  const auditLog = join(dir, "audit.log");
   const [port, tlsPort] = [await freePort(), await freePort()];
   writeFileSync(
     join(dir, "listeners.hcl"),
     [
       "disable_mlock = true",
+      // OpenBao refuses audit devices made through the API; it takes them from the config only.
+      ...(server === "openbao"
+        ? ['audit "file" "file" {', `  options { file_path = "${auditLog}" }`, "}"]
+        : []),
       'listener "tcp" {',
       `  address = "127.0.0.1:${tlsPort}"`,
       `  tls_cert_file = "${pki.serverCertFile}"`,
@@ -366,7 +408,12 @@ export async function startVault({ binary, rootToken = VAULT_ROOT_TOKEN } = {}) 
     ],
     {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, VAULT_LOG_LEVEL: "warn" },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dir,
+        VAULT_LOG_LEVEL: "warn",
+        BAO_LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -395,7 +442,9 @@ export async function startVault({ binary, rootToken = VAULT_ROOT_TOKEN } = {}) 
   for (;;) {
     if (exited) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`vault server -dev exited early:\n${Buffer.concat(output).toString("utf8")}`);
+      throw new Error(
+        `${server} server -dev exited early:\n${Buffer.concat(output).toString("utf8")}`,
+      );
     }
     try {
       const res = await fetch(`${address}/v1/sys/health`);
@@ -406,17 +455,30 @@ export async function startVault({ binary, rootToken = VAULT_ROOT_TOKEN } = {}) 
     if (Date.now() > deadline) {
       await stop();
       throw new Error(
-        `vault did not become healthy in 60 s:\n${Buffer.concat(output).toString("utf8")}`,
+        `${server} did not become healthy in 60 s:\n${Buffer.concat(output).toString("utf8")}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (server === "vault") {
+    const res = await fetch(`${address}/v1/sys/audit/file`, {
+      method: "PUT",
+      headers: { "X-Vault-Token": rootToken },
+      body: JSON.stringify({ type: "file", options: { file_path: auditLog } }),
+    });
+    if (!res.ok) {
+      await stop();
+      throw new Error(`enabling Vault's file audit device: HTTP ${res.status} ${await res.text()}`);
+    }
+  }
   return {
+    server,
     address,
     tlsAddress,
     rootToken,
     dir,
     pki,
+    auditLog,
     stop,
     logs: () => Buffer.concat(output).toString("utf8"),
   };

@@ -1,11 +1,15 @@
 import { spawn } from "node:child_process";
 import { createSign, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ensureVault, startVault, type VaultPeer } from "../../../scripts/peers/vault.mjs";
+import {
+  ensureVaultServer,
+  selectedVaultServer,
+  startVault,
+  type VaultPeer,
+} from "../../../scripts/peers/vault.mjs";
 
 /**
- * A real dev-mode Vault set up the way an operator would for pullkey: KV v2 at secret/, KV v1 at
+ * A real dev-mode Vault (OpenBao, or HashiCorp Vault under PULLKEY_VAULT_SERVER=vault) set up the way an operator would for pullkey: KV v2 at secret/, KV v1 at
  * kv1/, a "pull" policy, and AppRole, JWT, Kubernetes and TLS certificate auth, each with a role
  * that has the policy. A file audit device counts logins. JWTs are minted here with a key
  * registered in jwt_validation_pubkeys, and a tiny TokenReview endpoint stands in for the
@@ -47,14 +51,14 @@ export interface TestVault extends VaultPeer {
   mintForeignToken(account: { namespace: string; name: string }): string;
 }
 
-/** Builds Vault if needed (minutes, once per machine), starts it and sets it up. */
+/** Installs or builds the server if needed (once per machine), starts it and sets it up. */
 export async function startTestVault(): Promise<TestVault> {
-  const binary = await ensureVault();
-  const peer = await startVault({ binary });
+  const server = selectedVaultServer();
+  const peer = await startVault({ server, binary: await ensureVaultServer(server) });
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const foreign = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const tokenReview = await startTokenReview(publicKey);
-  const auditLog = join(peer.dir, "audit.log");
+  const { auditLog } = peer;
 
   const api: TestVault["api"] = async (method, path, body, token = peer.rootToken) => {
     const res = await fetch(`${peer.address}/v1/${path}`, {
@@ -73,7 +77,6 @@ export async function startTestVault(): Promise<TestVault> {
     return res.body;
   };
 
-  await must("PUT", "sys/audit/file", { type: "file", options: { file_path: auditLog } });
   await must("POST", "sys/mounts/kv1", { type: "kv", options: { version: "1" } });
   await must("PUT", "sys/policies/acl/pull", {
     policy: [
@@ -123,6 +126,9 @@ export async function startTestVault(): Promise<TestVault> {
   await must("POST", "auth/kubernetes/config", {
     kubernetes_host: tokenReview.url,
     disable_local_ca_jwt: true,
+    // OpenBao insists on a CA once the local one is off; the TokenReview stand-in speaks plain
+    // HTTP, so any CA will do.
+    kubernetes_ca_cert: readFileSync(peer.pki.caFile, "utf8"),
   });
   await must("POST", "auth/kubernetes/role/pullkey", {
     ...roleSettings,

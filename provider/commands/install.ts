@@ -3,13 +3,13 @@ import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorLine, PullkeyError } from "../errors.js";
 import { readNamedFile } from "../files.js";
+import { parseGoDuration } from "../gocompat/duration.js";
 import { applyChanges, cleanUp } from "../install/apply.js";
 import { unifiedDiff } from "../install/diff.js";
 import type { TokenOptions } from "../install/entry.js";
 import { FLAVOURS, type Flavour } from "../install/flavours.js";
 import { type NodeFs, rootedFs, sha256 } from "../install/fs.js";
 import type { ExecEnvVar } from "../install/kubelet-config/decode.js";
-import { goParseDuration } from "../install/kubelet-config/go-duration.js";
 import { CACHE_TYPES } from "../install/kubelet-config/validate.js";
 import { type FileChange, type InstallOptions, type Plan, planInstall } from "../install/plan.js";
 import { planUninstall } from "../install/uninstall.js";
@@ -242,8 +242,8 @@ async function installOptions(
     throw new PullkeyError("USAGE", `--flavour ${flavour} is not one of ${FLAVOURS.join(", ")}`);
   }
   const defaultCacheDuration = v["default-cache-duration"] ?? "10m";
-  const parsedDuration = goParseDuration(defaultCacheDuration);
-  if ("error" in parsedDuration || parsedDuration.ms < 0) {
+  const parsedDuration = parseGoDuration(defaultCacheDuration);
+  if ("error" in parsedDuration || parsedDuration.value < 0) {
     throw new PullkeyError(
       "USAGE",
       `--default-cache-duration ${defaultCacheDuration} is not a Go duration such as 10m or 1h`,

@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { locateConfig, readConfig } from "../config/read.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
+import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
-import { formatDuration } from "../protocol/duration.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
 import { filePermissionWarnings } from "./file-checks.js";
 
@@ -44,7 +44,7 @@ export async function validateCommand(
     }
     const lines = config.rules.map(
       (rule) =>
-        `  ${rule.name}: ${rule.match.join(", ")} -> ${describeSpec(rule.source)} (cache ${formatDuration(rule.cacheDurationMs)})`,
+        `  ${rule.name}: ${rule.match.join(", ")} -> ${describeSpec(rule.source)} (cache ${formatGoDuration(rule.cacheDurationMs)})`,
     );
     io.stdout(
       `config ${config.file} is valid: ${config.rules.length} rule${config.rules.length === 1 ? "" : "s"}, unmatched images: ${config.unmatched}\n${lines.join("\n")}\n`,

@@ -1,6 +1,7 @@
 import { quote } from "../errors.js";
-import { globMatch } from "../matching/glob.js";
-import { parseSchemeless, type SchemelessUrl } from "../matching/url.js";
+import { filepathMatch } from "../gocompat/match.js";
+import type { SchemelessUrl } from "../gocompat/url.js";
+import { parseImageUrl } from "../matching/match.js";
 
 /**
  * Finds the mistakes that make a matchImages pattern parse but never match (kubelet-protocol.md
@@ -9,7 +10,7 @@ import { parseSchemeless, type SchemelessUrl } from "../matching/url.js";
  */
 export function patternProblem(pattern: string): string | undefined {
   if (pattern === "") return "is empty";
-  const parsed = parseSchemeless(pattern);
+  const parsed = parseImageUrl(pattern);
   if (!parsed)
     return `${quote(pattern)} is not a valid image pattern (the kubelet cannot parse it)`;
   if (pattern.includes("://")) {
@@ -39,8 +40,8 @@ const GLOB_CHARS = /[*?[\\]/;
  * true only when certain, so a "never used" warning is never wrong.
  */
 export function patternCovers(outer: string, inner: string): boolean {
-  const a = parseSchemeless(outer);
-  const b = parseSchemeless(inner);
+  const a = parseImageUrl(outer);
+  const b = parseImageUrl(inner);
   if (!a || !b) return false;
   return coversParsed(a, b);
 }
@@ -51,6 +52,8 @@ function coversParsed(a: SchemelessUrl, b: SchemelessUrl): boolean {
   return a.labels.every((label, i) => {
     const other = b.labels[i] ?? "";
     if (label === other || label === "*") return true;
-    return !GLOB_CHARS.test(other) && globMatch(label, other);
+    if (GLOB_CHARS.test(other)) return false;
+    const matched = filepathMatch(label, other);
+    return "value" in matched && matched.value;
   });
 }

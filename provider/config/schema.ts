@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DURATION_PATTERN } from "../protocol/duration.js";
+import { DURATION_PATTERN } from "../gocompat/duration.js";
 import { sourceSpec } from "../sources/specs.js";
 
 export const CONFIG_API_VERSION = "pullkey/v1";

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import type * as z from "zod/mini";
 import { quote } from "../errors.js";
-import { parseDuration } from "../protocol/duration.js";
+import { parseConfigDuration } from "../gocompat/duration.js";
 import {
   type Config,
   DEFAULT_CACHE,
@@ -39,7 +39,7 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
   const defaultCacheDurationMs =
     raw.defaultCacheDuration === undefined
       ? DEFAULT_CACHE_DURATION_MS
-      : (parseDuration(raw.defaultCacheDuration) ?? DEFAULT_CACHE_DURATION_MS);
+      : (parseConfigDuration(raw.defaultCacheDuration) ?? DEFAULT_CACHE_DURATION_MS);
 
   const rules = raw.rules.map((rule, i): Rule => {
     const at = `rules[${i}]`;
@@ -58,7 +58,7 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
     const cacheDurationMs =
       rule.cacheDuration === undefined
         ? defaultCacheDurationMs
-        : (parseDuration(rule.cacheDuration) ?? defaultCacheDurationMs);
+        : (parseConfigDuration(rule.cacheDuration) ?? defaultCacheDurationMs);
     return { name: rule.name, match, cacheDurationMs, source: rule.source };
   });
 
@@ -115,7 +115,7 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
 
 /** A validated duration string in milliseconds, or the default when absent. */
 function durationOr(text: string | undefined, fallback: number): number {
-  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+  return text === undefined ? fallback : (parseConfigDuration(text) ?? fallback);
 }
 
 /** Warns about rules that can never win because an earlier rule matches everything they match. */

@@ -1,13 +1,13 @@
 import type { ThroughCache } from "../cache/index.js";
 import type { Config, Rule } from "../config/config.js";
 import { PullkeyError, quote, withContext } from "../errors.js";
-import { parseSchemeless } from "../matching/url.js";
+import { formatGoDuration } from "../gocompat/duration.js";
+import { parseImageUrl } from "../matching/match.js";
 import type {
   AuthConfig,
   CredentialProviderRequest,
   CredentialProviderResponse,
 } from "../protocol/api.js";
-import { formatDuration } from "../protocol/duration.js";
 import { makeResponse } from "../protocol/response.js";
 import { describeSpec } from "../sources/index.js";
 import type { CredentialSource, FetchContext, RegistryCredential } from "../sources/source.js";
@@ -45,7 +45,7 @@ export async function answerRequest(
   deps: AnswerDeps,
 ): Promise<Answer> {
   const { image, apiVersion } = request;
-  const target = parseSchemeless(image);
+  const target = parseImageUrl(image);
   if (!target) {
     throw new PullkeyError(
       "REQUEST_INVALID",
@@ -56,7 +56,7 @@ export async function answerRequest(
   if (!rule) {
     if (config.unmatched === "anonymous") {
       // Per image, so this empty answer never hides credentials for another repository.
-      const duration = formatDuration(config.defaultCacheDurationMs);
+      const duration = formatGoDuration(config.defaultCacheDurationMs);
       return { response: makeResponse(apiVersion, "Image", duration, {}) };
     }
     throw new PullkeyError(
@@ -90,7 +90,7 @@ export async function answerRequest(
         : rule.cacheDurationMs;
   const durationMs = cacheDurationFor(configured, fetched.credential.expiresAt, now);
   return {
-    response: makeResponse(apiVersion, scope.cacheKeyType, formatDuration(durationMs), auth),
+    response: makeResponse(apiVersion, scope.cacheKeyType, formatGoDuration(durationMs), auth),
     rule: rule.name,
     source: fetched.description,
     origin: fetched.origin,

@@ -1,6 +1,5 @@
 import type { Rule } from "../config/config.js";
-import { hostMatches, urlsMatch } from "../matching/match.js";
-import { parseSchemeless } from "../matching/url.js";
+import { hostMatches, parseImageUrl, urlsMatch } from "../matching/match.js";
 import type { CacheKeyType } from "../protocol/api.js";
 
 /** The rule that serves an image: the first, in config order, with a pattern that matches it. */
@@ -26,9 +25,9 @@ export interface AnswerScope {
  * `Global` is never right for a plugin that serves more than one registry.
  */
 export function answerScope(rules: readonly Rule[], rule: Rule, image: string): AnswerScope {
-  const target = parseSchemeless(image);
+  const target = parseImageUrl(image);
   const onHost = (pattern: string) => {
-    const parsed = parseSchemeless(pattern);
+    const parsed = parseImageUrl(pattern);
     return parsed !== undefined && target !== undefined && hostMatches(parsed, target);
   };
   const authKeys = rule.match.filter(onHost);

@@ -1,6 +1,5 @@
 import type { Rule } from "../config/config.js";
-import { hostMatches, urlsMatch } from "../matching/match.js";
-import { parseSchemeless } from "../matching/url.js";
+import { hostMatches, parseImageUrl, urlsMatch } from "../matching/match.js";
 import { answerScope } from "./choose.js";
 
 /**
@@ -13,12 +12,12 @@ export function explainChoice(rules: readonly Rule[], image: string): string[] {
     const pattern = rule.match.find((p) => urlsMatch(p, image));
     if (pattern === undefined) continue;
     const lines = [`image ${image} matches rule "${rule.name}" by pattern ${pattern}`];
-    const target = parseSchemeless(image);
+    const target = parseImageUrl(image);
     const sharing = rules.filter(
       (other) =>
         other !== rule &&
         other.match.some((p) => {
-          const parsed = parseSchemeless(p);
+          const parsed = parseImageUrl(p);
           return parsed !== undefined && target !== undefined && hostMatches(parsed, target);
         }),
     );

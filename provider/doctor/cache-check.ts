@@ -1,7 +1,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
-import { formatDuration } from "../protocol/duration.js";
+import { formatGoDuration } from "../gocompat/duration.js";
 import type { CheckResult } from "./report.js";
 
 /**
@@ -36,7 +36,7 @@ export async function cacheCheck(config: Config, uid: number): Promise<CheckResu
       status: "ok",
       summary: `${dir} holds ${entries} entr${entries === 1 ? "y" : "ies"}; ${
         config.cache.staleIfErrorMs > 0
-          ? `stale credentials are served for up to ${formatDuration(config.cache.staleIfErrorMs)} while a source fails`
+          ? `stale credentials are served for up to ${formatGoDuration(config.cache.staleIfErrorMs)} while a source fails`
           : "stale credentials are never served (cache.staleIfError: 0s)"
       }`,
     };

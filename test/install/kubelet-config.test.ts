@@ -2,8 +2,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { goParseDuration } from "../../provider/install/kubelet-config/go-duration.js";
-import { goUrlParseError } from "../../provider/install/kubelet-config/go-url.js";
 import { loadKubeletConfig } from "../../provider/install/kubelet-config/load.js";
 import { qualifiedNameErrors } from "../../provider/install/kubelet-config/validate.js";
 
@@ -101,65 +99,6 @@ describe("the kubelet's loader, reproduced", () => {
     expect(result.error).toContain(
       'strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"',
     );
-  });
-});
-
-describe("Go's url.Parse errors for matchImages", () => {
-  it.each([
-    { name: "a plain host", pattern: "docker.io", error: undefined },
-    {
-      name: "a glob host with port and path",
-      pattern: "*.example.com:5000/team",
-      error: undefined,
-    },
-    {
-      name: "a path glob (parses; never matches)",
-      pattern: "harbor.example.com/*",
-      error: undefined,
-    },
-    {
-      name: "a bad escape",
-      pattern: "%invalid%",
-      error: 'parse "https://%invalid%": invalid URL escape "%in"',
-    },
-    {
-      name: "a named port",
-      pattern: "registry.local:http",
-      error: 'parse "https://registry.local:http": invalid port ":http" after host',
-    },
-    {
-      name: "a space in the host",
-      pattern: "my registry",
-      error: 'parse "https://my registry": invalid character " " in host name',
-    },
-    {
-      name: "a bracket inside the host",
-      pattern: "a[b",
-      error: 'parse "https://a[b": invalid IP-literal',
-    },
-    {
-      name: "a control character",
-      pattern: "a\tb",
-      error: 'parse "https://a\\tb": net/url: invalid control character in URL',
-    },
-  ])("$name", ({ pattern, error }) => {
-    expect(goUrlParseError(pattern)).toBe(error);
-  });
-});
-
-describe("Go's time.ParseDuration", () => {
-  it.each([
-    { text: "10m", result: { ms: 600_000 } },
-    { text: "1h30m", result: { ms: 5_400_000 } },
-    { text: "0", result: { ms: 0 } },
-    { text: "-1m", result: { ms: -60_000 } },
-    { text: "1.5s", result: { ms: 1500 } },
-    { text: "1d", result: { error: 'time: unknown unit "d" in duration "1d"' } },
-    { text: "10", result: { error: 'time: missing unit in duration "10"' } },
-    { text: "", result: { error: 'time: invalid duration ""' } },
-    { text: "m", result: { error: 'time: invalid duration "m"' } },
-  ])("parses $text as Go does", ({ text, result }) => {
-    expect(goParseDuration(text)).toEqual(result);
   });
 });
 

@@ -1,4 +1,4 @@
-import { goParseDuration } from "./go-duration.js";
+import { parseGoDuration } from "../../gocompat/duration.js";
 
 /**
  * The kubelet's strict decoding of a CredentialProviderConfig (config.go `decode`:
@@ -224,9 +224,9 @@ function decodeValue(
         `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${goField} of type string`,
       );
     }
-    const parsed = goParseDuration(raw);
+    const parsed = parseGoDuration(raw);
     if ("error" in parsed) throw new DecodeFailure(parsed.error);
-    return parsed.ms;
+    return parsed.value;
   }
   if (type === "strings") {
     if (!Array.isArray(raw)) return mismatch("[]string");

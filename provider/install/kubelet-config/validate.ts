@@ -1,6 +1,7 @@
-import { formatDuration } from "../../protocol/duration.js";
+import { formatGoDuration } from "../../gocompat/duration.js";
+import { goQuote } from "../../gocompat/quote.js";
+import { parseSchemeless } from "../../gocompat/url.js";
 import type { DecodedConfig, KubeletProvider } from "./decode.js";
-import { goQuote, goUrlParseError } from "./go-url.js";
 
 /**
  * The kubelet's validateCredentialProviderConfig (pkg/credentialprovider/plugin/config.go,
@@ -54,9 +55,11 @@ export function validateCredentialProviderConfig(
       );
     }
     for (const pattern of provider.matchImages) {
-      const problem = goUrlParseError(pattern);
-      if (problem !== undefined) {
-        errs.push(invalid("providers.matchImages", pattern, `match image is invalid: ${problem}`));
+      const parsed = parseSchemeless(pattern);
+      if ("error" in parsed) {
+        errs.push(
+          invalid("providers.matchImages", pattern, `match image is invalid: ${parsed.error}`),
+        );
       }
     }
     if (provider.defaultCacheDurationMs === undefined) {
@@ -65,7 +68,7 @@ export function validateCredentialProviderConfig(
       errs.push(
         invalid(
           "providers.defaultCacheDuration",
-          formatDuration(provider.defaultCacheDurationMs),
+          formatGoDuration(provider.defaultCacheDurationMs),
           "must be greater than or equal to 0",
         ),
       );

@@ -1,5 +1,5 @@
 import { type ErrorCode, oneLine, PullkeyError } from "../../errors.js";
-import { formatDuration } from "../../protocol/duration.js";
+import { formatGoDuration } from "../../gocompat/duration.js";
 import { networkWords } from "../network.js";
 import type { VaultResponse, VaultTransportError } from "./client.js";
 
@@ -33,7 +33,7 @@ export function transportFailure(err: VaultTransportError, site: CallSite): Pull
     case "timeout":
       return new PullkeyError(
         "SOURCE_UNREACHABLE",
-        `${at} did not answer within ${formatDuration(site.timeoutMs)} while ${site.action} (timeout)`,
+        `${at} did not answer within ${formatGoDuration(site.timeoutMs)} while ${site.action} (timeout)`,
       );
     case "tls": {
       const hint = /CERT|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO|ALTNAME|HOSTNAME/.test(err.code)

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { PullkeyError } from "../../errors.js";
 import { readNamedFile } from "../../files.js";
-import { parseDuration } from "../../protocol/duration.js";
+import { parseConfigDuration } from "../../gocompat/duration.js";
 import type { CredentialSource, SourceDeps } from "../source.js";
 import { type Credentials, gatherCredentials, loginResult } from "./auth.js";
 import {
@@ -69,7 +69,7 @@ export function vaultSource(spec: VaultSpec, deps: SourceDeps): CredentialSource
         },
       );
       const readPath = kvReadPath(spec.secret, path);
-      const timeoutMs = parseDuration(spec.timeout ?? "") ?? DEFAULT_TIMEOUT_MS;
+      const timeoutMs = parseConfigDuration(spec.timeout ?? "") ?? DEFAULT_TIMEOUT_MS;
       const tls = address.startsWith("https:") ? await readTls(spec, deps) : {};
       const namespace = resolveNamespace(spec, deps.env);
       const client = createVaultClient({

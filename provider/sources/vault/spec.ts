@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DURATION_PATTERN, parseDuration } from "../../protocol/duration.js";
+import { DURATION_PATTERN, parseConfigDuration } from "../../gocompat/duration.js";
 import { parsePathTemplate } from "./template.js";
 
 // Mount paths come from config only. Segments may not start with '.', so '.' and '..' are out.
@@ -241,7 +241,7 @@ export const vaultSpec = z
       z.string().check(
         z.regex(new RegExp(DURATION_PATTERN), "must be a duration such as 5s"),
         z.refine((t) => {
-          const ms = parseDuration(t);
+          const ms = parseConfigDuration(t);
           return ms === undefined || (ms >= 100 && ms <= 30_000);
         }, "must be between 100ms and 30s: each Vault call must fit the exec's time budget"),
         z.describe("Per-request timeout; default 5s."),

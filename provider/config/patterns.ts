@@ -1,34 +1,39 @@
 import { quote } from "../errors.js";
 import { filepathMatch } from "../gocompat/match.js";
-import type { SchemelessUrl } from "../gocompat/url.js";
+import { parseSchemeless, type SchemelessUrl } from "../gocompat/url.js";
 import { parseImageUrl } from "../matching/match.js";
 
 /**
- * Finds the mistakes that make a matchImages pattern parse but never match (kubelet-protocol.md
- * §6.1): a scheme, a glob in the path, a tag or digest, `?` in a host, Docker Hub's legacy host.
- * Returns the problem, or undefined when the pattern is sound.
+ * Finds a pattern that can never match an image the kubelet sends (kubelet-protocol.md §6.1): one
+ * Go cannot parse, a scheme, a glob or tag or digest in the path, `?` or `#`, and
+ * `index.docker.io`, which the kubelet rewrites to `docker.io` before it runs a plugin. Returns the
+ * problem, or undefined when the pattern can match. `registry-1.docker.io` is sound: the kubelet
+ * sends an image written with it unchanged. The config only warns (the rule's other patterns and
+ * every other rule still work); the installer refuses such a `matchImages` entry.
  */
 export function patternProblem(pattern: string): string | undefined {
-  if (pattern === "") return "is empty";
-  const parsed = parseImageUrl(pattern);
-  if (!parsed)
-    return `${quote(pattern)} is not a valid image pattern (the kubelet cannot parse it)`;
+  if (pattern === "") return "is empty, so it never matches";
+  const parsed = parseSchemeless(pattern);
+  if ("error" in parsed) {
+    return `${quote(pattern)} never matches: the kubelet cannot parse it (${parsed.error})`;
+  }
+  const { labels, path } = parsed.value;
   if (pattern.includes("://")) {
     return `${quote(pattern)} includes a scheme, so it never matches; write ${quote(pattern.replace(/^[^:]*:\/\//, ""))}`;
   }
   if (pattern.includes("?") || pattern.includes("#")) {
     return `${quote(pattern)} contains "?" or "#", which the kubelet's URL parser cuts off, so it never matches as intended`;
   }
-  if (parsed.path.includes("*")) {
+  if (path.includes("*")) {
     const fixed = pattern.replace(/\/\*+$/, "");
     return `${quote(pattern)}: the path part is a plain prefix, not a glob, so it never matches; write ${quote(fixed)}`;
   }
-  if (pattern.includes("@") || /:[^/]*$/.test(parsed.path)) {
+  // Userinfo (`user@host`) is ignored by the kubelet; an "@" or ":" in the path is a digest or tag.
+  if (path.includes("@") || /:[^/]*$/.test(path)) {
     return `${quote(pattern)} has a tag or digest, but images reach pullkey without one (docker.io/library/busybox), so it never matches`;
   }
-  const host = parsed.labels.join(".");
-  if (host === "index.docker.io" || host === "registry-1.docker.io") {
-    return `${quote(pattern)} never matches: Docker Hub images reach the kubelet as docker.io/<namespace>/<repository>; write ${quote(pattern.replace(host, "docker.io"))} or use preset: dockerhub`;
+  if (labels.join(".") === "index.docker.io") {
+    return `${quote(pattern)} never matches: the kubelet rewrites index.docker.io to docker.io before it asks a plugin; write ${quote(pattern.replace("index.docker.io", "docker.io"))} or use preset: dockerhub`;
   }
   return undefined;
 }

@@ -14,8 +14,9 @@ const duration = z
 
 /** Presets expand to the `match` patterns of a well-known registry. */
 export const PRESETS = {
-  // Docker Hub images reach the kubelet normalised to docker.io/<namespace>/<repository>.
-  dockerhub: ["docker.io"],
+  // The kubelet normalises short names and index.docker.io to docker.io/<namespace>/<repository>
+  // (distribution/reference ParseNormalizedNamed), but sends registry-1.docker.io/... unchanged.
+  dockerhub: ["docker.io", "registry-1.docker.io"],
 } as const satisfies Record<string, readonly string[]>;
 
 const rule = z
@@ -42,7 +43,11 @@ const rule = z
     preset: z.optional(
       z
         .enum(Object.keys(PRESETS) as [keyof typeof PRESETS])
-        .check(z.describe("dockerhub: match every Docker Hub image (docker.io).")),
+        .check(
+          z.describe(
+            "dockerhub: match every Docker Hub image (docker.io and registry-1.docker.io).",
+          ),
+        ),
     ),
     cacheDuration: z.optional(duration),
     source: sourceSpec,

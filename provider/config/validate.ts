@@ -22,7 +22,8 @@ export interface ValidationResult {
 
 /**
  * Validates a parsed config document: the schema first, then the cross-field rules (every rule
- * has patterns, patterns can match, names are unique, no rule is hidden by an earlier one).
+ * has patterns, names are unique) and the warnings (a pattern that never matches, a rule hidden
+ * by an earlier one).
  * Pure: the caller reads the file and passes its absolute path.
  */
 export function validateConfig(doc: unknown, file: string): ValidationResult {
@@ -52,8 +53,9 @@ export function validateConfig(doc: unknown, file: string): ValidationResult {
     }
     const match = rule.match ?? (rule.preset ? [...PRESETS[rule.preset]] : []);
     (rule.match ?? []).forEach((pattern, j) => {
+      // A warning, not an error: refusing the config would take every other rule down with it.
       const problem = patternProblem(pattern);
-      if (problem) errors.push(`${at}.match[${j}]: ${problem}`);
+      if (problem) warnings.push(`${at}.match[${j}]: ${problem}`);
     });
     const cacheDurationMs =
       rule.cacheDuration === undefined

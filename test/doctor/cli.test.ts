@@ -80,7 +80,7 @@ describe("the pullkey doctor command", () => {
       id: "rule",
       status: "fail",
       summary:
-        "no rule matches quay.io/team/app (rules: hub [docker.io]); the plugin fails with NO_MATCHING_RULE",
+        "no rule matches quay.io/team/app (rules: hub [docker.io, registry-1.docker.io]); the plugin fails with NO_MATCHING_RULE",
     });
   });
 

@@ -88,7 +88,7 @@ const REFUSALS: Refusal[] = [
     args: [...INSTALL, "--match-image", "index.docker.io"],
     status: 1,
     error:
-      'pullkey: CONFIG_INVALID: pullkey\'s entry would never run: matchImages[0]: "index.docker.io" never matches: Docker Hub images reach the kubelet as docker.io/<namespace>/<repository>; write "docker.io" or use preset: dockerhub',
+      'pullkey: CONFIG_INVALID: pullkey\'s entry would never run: matchImages[0]: "index.docker.io" never matches: the kubelet rewrites index.docker.io to docker.io before it asks a plugin; write "docker.io" or use preset: dockerhub',
   },
   {
     name: "a provider of the same name that the installer did not write",

@@ -131,7 +131,7 @@ describe("pullkey validate", () => {
     const result = await pullkey(["validate", "--config", "config.yaml"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
-      `config ${join(dir, "config.yaml")} is valid: 2 rules, unmatched images: error\n  hub: docker.io -> static token (cache 10m0s)\n  hidden: docker.io/team-a -> static token (cache 10m0s)\n`,
+      `config ${join(dir, "config.yaml")} is valid: 2 rules, unmatched images: error\n  hub: docker.io, registry-1.docker.io -> static token (cache 10m0s)\n  hidden: docker.io/team-a -> static token (cache 10m0s)\n`,
     );
   });
 

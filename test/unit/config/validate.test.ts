@@ -35,7 +35,7 @@ describe("validating pullkey's config", () => {
       rules: [
         {
           name: "dockerhub",
-          match: ["docker.io"],
+          match: ["docker.io", "registry-1.docker.io"],
           cacheDurationMs: 600_000,
           source: { type: "dockerConfig", path: "docker.json" },
         },
@@ -134,34 +134,6 @@ describe("validating pullkey's config", () => {
       error: "rules[0].match: must list at least one pattern",
     },
     {
-      name: "a /* pattern",
-      doc: patterns("harbor.example.com/*"),
-      error:
-        'rules[0].match[0]: "harbor.example.com/*": the path part is a plain prefix, not a glob, so it never matches; write "harbor.example.com"',
-    },
-    {
-      name: "a scheme",
-      doc: patterns("https://ghcr.io"),
-      error: 'includes a scheme, so it never matches; write "ghcr.io"',
-    },
-    {
-      name: "index.docker.io",
-      doc: patterns("index.docker.io"),
-      error: 'write "docker.io" or use preset: dockerhub',
-    },
-    {
-      name: "a tag",
-      doc: patterns("docker.io/library/busybox:1.36"),
-      error: "has a tag or digest",
-    },
-    {
-      name: "an unparsable pattern",
-      doc: patterns("%zz"),
-      error: 'rules[0].match[0]: "%zz" is not a valid image pattern',
-    },
-    { name: "an empty pattern", doc: patterns(""), error: "rules[0].match[0]: is empty" },
-    { name: "a question mark", doc: patterns("registr?.io"), error: 'contains "?" or "#"' },
-    {
       name: "duplicate rule names",
       doc: { ...base, rules: [hubRule, { ...teamRule, name: "dockerhub" }] },
       error: 'rules[1].name: "dockerhub" is already the name of rules[0]',
@@ -186,6 +158,73 @@ describe("validating pullkey's config", () => {
     const result = validateConfig(doc, FILE);
     expect(result.config).toBeUndefined();
     expect(result.errors.join("\n")).toContain(error);
+  });
+
+  // Useless patterns warn: refusing the config would leave every image without credentials.
+  it.each([
+    {
+      name: "a /* pattern",
+      doc: patterns("harbor.example.com/*"),
+      warning:
+        'rules[0].match[0]: "harbor.example.com/*": the path part is a plain prefix, not a glob, so it never matches; write "harbor.example.com"',
+    },
+    {
+      name: "a scheme",
+      doc: patterns("https://ghcr.io"),
+      warning: 'includes a scheme, so it never matches; write "ghcr.io"',
+    },
+    {
+      name: "index.docker.io",
+      doc: patterns("index.docker.io"),
+      warning:
+        'the kubelet rewrites index.docker.io to docker.io before it asks a plugin; write "docker.io" or use preset: dockerhub',
+    },
+    {
+      name: "a tag",
+      doc: patterns("docker.io/library/busybox:1.36"),
+      warning: "has a tag or digest",
+    },
+    {
+      name: "an unparsable pattern",
+      doc: patterns("%zz"),
+      warning:
+        'rules[0].match[0]: "%zz" never matches: the kubelet cannot parse it (parse "https://%zz": invalid URL escape "%zz")',
+    },
+    {
+      name: "an empty pattern",
+      doc: patterns(""),
+      warning: "rules[0].match[0]: is empty, so it never matches",
+    },
+    { name: "a question mark", doc: patterns("registr?.io"), warning: 'contains "?" or "#"' },
+    {
+      name: "a userinfo Go cannot unescape",
+      doc: patterns("u%zz@docker.io"),
+      warning: '"u%zz@docker.io" never matches: the kubelet cannot parse it',
+    },
+    {
+      name: "a digest",
+      doc: patterns("docker.io/library/busybox@sha256:abc"),
+      warning: "has a tag or digest",
+    },
+  ])("warns about $name and keeps the config", ({ doc, warning }) => {
+    const result = validateConfig(doc, FILE);
+    expect(result.errors).toEqual([]);
+    expect(result.config).toBeDefined();
+    expect(result.warnings.join("\n")).toContain(warning);
+  });
+
+  it.each([
+    {
+      name: "Docker Hub's API host, which the kubelet sends unchanged",
+      pattern: "registry-1.docker.io",
+    },
+    { name: "a path on Docker Hub's API host", pattern: "registry-1.docker.io/team-a" },
+    { name: "every Docker Hub host but docker.io", pattern: "*.docker.io" },
+    { name: "a userinfo, which the kubelet ignores", pattern: "robot@docker.io" },
+  ])("accepts $name without a warning", ({ pattern }) => {
+    const result = validateConfig(patterns(pattern), FILE);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
   });
 
   it("warns about a rule that an earlier rule hides", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../../../provider/config/config.js";
+import { PRESETS } from "../../../provider/config/schema.js";
 import { answerScope, chooseRule } from "../../../provider/core/choose.js";
 
 const rule = (name: string, ...match: string[]): Rule => ({
@@ -13,6 +14,7 @@ const teamA = rule("team-a", "docker.io/team-a");
 const hub = rule("dockerhub", "docker.io");
 const internal = rule("internal", "registry.internal:5000", "*.mirror.example");
 const teams = rule("teams", "quay.io/team-a", "quay.io/team-b");
+const preset = rule("dockerhub", ...PRESETS.dockerhub);
 
 describe("choosing the rule for an image", () => {
   it.each([
@@ -50,6 +52,18 @@ describe("choosing the rule for an image", () => {
       name: "no rule matches another registry",
       rules: [teamA, hub],
       image: "ghcr.io/org/app",
+      want: undefined,
+    },
+    {
+      name: "preset: dockerhub serves an image written with Docker Hub's API host",
+      rules: [preset],
+      image: "registry-1.docker.io/library/busybox",
+      want: "dockerhub",
+    },
+    {
+      name: "a plain docker.io rule does not: the kubelet sends registry-1.docker.io unchanged",
+      rules: [hub],
+      image: "registry-1.docker.io/library/busybox",
       want: undefined,
     },
   ])("$name", ({ rules, image, want }) => {
@@ -100,6 +114,27 @@ describe("keying the answer so the kubelet's cache stays correct", () => {
       chosen: internal,
       image: "eu.mirror.example/app",
       want: { cacheKeyType: "Registry", authKeys: ["*.mirror.example"] },
+    },
+    {
+      name: "preset: dockerhub answers docker.io images under docker.io only",
+      rules: [preset],
+      chosen: preset,
+      image: "docker.io/library/busybox",
+      want: { cacheKeyType: "Registry", authKeys: ["docker.io"] },
+    },
+    {
+      name: "preset: dockerhub answers registry-1.docker.io images under that host only",
+      rules: [preset],
+      chosen: preset,
+      image: "registry-1.docker.io/library/busybox",
+      want: { cacheKeyType: "Registry", authKeys: ["registry-1.docker.io"] },
+    },
+    {
+      name: "a team rule on docker.io does not make registry-1.docker.io answers per Image",
+      rules: [teamA, preset],
+      chosen: preset,
+      image: "registry-1.docker.io/team-a/app",
+      want: { cacheKeyType: "Registry", authKeys: ["registry-1.docker.io"] },
     },
   ])("$name", ({ rules, chosen, image, want }) => {
     expect(answerScope(rules, chosen, image)).toEqual(want);

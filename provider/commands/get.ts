@@ -1,10 +1,14 @@
+import { resolve } from "node:path";
+import type { Config } from "../config/config.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { answerRequest } from "../core/answer.js";
+import { chooseRule } from "../core/choose.js";
 import { explainChoice } from "../core/explain.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
 import { API_GROUP, type ApiVersion, isApiVersion } from "../protocol/api.js";
+import { type DockerConfigNote, dockerConfigNotes } from "../sources/docker-config/notes.js";
 import { filePermissionWarnings } from "./file-checks.js";
 import { liveAnswerDeps } from "./live-deps.js";
 
@@ -33,7 +37,14 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
       `config ${config.file} (from ${located.origin}): ${config.rules.length} rules, read in ${Date.now() - readStarted} ms`,
     );
     for (const line of explainChoice(config.rules, image)) verbose(line);
-    for (const warning of [...warnings, ...(await filePermissionWarnings(io, config))]) {
+    // A missing helper is left to the fetch, which fails with the same line.
+    const storeNotes = await chosenRuleStoreNotes(io, config, image);
+    for (const note of storeNotes) if (note.level === "info") verbose(note.message);
+    for (const warning of [
+      ...warnings,
+      ...storeNotes.filter((n) => n.level === "warning").map((n) => n.message),
+      ...(await filePermissionWarnings(io, config)),
+    ]) {
       io.stderr(`pullkey: warning: ${warning}\n`);
     }
     const warn = (message: string) => io.stderr(`pullkey: warning: ${message}\n`);
@@ -81,4 +92,20 @@ function parseApiVersion(value: string | undefined): ApiVersion {
     throw new PullkeyError("USAGE", `--api-version ${value} is not one of v1, v1beta1, v1alpha1`);
   }
   return full;
+}
+
+/** Credential-store notes for the docker config of the rule that serves the image, if any. */
+async function chosenRuleStoreNotes(
+  io: Io,
+  config: Config,
+  image: string,
+): Promise<DockerConfigNote[]> {
+  const source = chooseRule(config.rules, image)?.source;
+  if (source?.type !== "dockerConfig") return [];
+  const path = resolve(config.baseDir, source.path);
+  const bytes = await io.readFile(path).catch(() => undefined);
+  if (!bytes) return [];
+  return dockerConfigNotes(bytes, `docker config ${path}`, {
+    credentialHelperDir: source.credentialHelperDir,
+  });
 }

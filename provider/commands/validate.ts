@@ -1,9 +1,13 @@
 import { resolve } from "node:path";
+import type { Config } from "../config/config.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
 import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
+import { urlsMatch } from "../matching/match.js";
+import { type DockerConfigNote, dockerConfigNotes } from "../sources/docker-config/notes.js";
+import { DOCKER_HUB_SERVER, serverURLFor } from "../sources/docker-config/stores.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
 import { filePermissionWarnings } from "./file-checks.js";
 
@@ -33,7 +37,19 @@ export async function validateCommand(
         }),
       ),
     );
-    for (const warning of [...warnings, ...(await filePermissionWarnings(io, config))]) {
+    const storeNotes = await credentialStoreNotesByRule(io, config);
+    const storeWarnings: string[] = [];
+    for (const [i, notes] of storeNotes) {
+      for (const note of notes) {
+        if (note.level === "error") unreadable.push(`rules[${i}].source: ${note.message}`);
+        if (note.level === "warning") storeWarnings.push(`rules[${i}].source: ${note.message}`);
+      }
+    }
+    for (const warning of [
+      ...warnings,
+      ...storeWarnings,
+      ...(await filePermissionWarnings(io, config)),
+    ]) {
       io.stderr(`pullkey: warning: ${warning}\n`);
     }
     if (unreadable.length > 0) {
@@ -42,9 +58,13 @@ export async function validateCommand(
         `config ${config.file}: ${unreadable.sort().join("; ")}`,
       );
     }
-    const lines = config.rules.map(
-      (rule) =>
+    const lines = config.rules.map((rule, i) =>
+      [
         `  ${rule.name}: ${rule.match.join(", ")} -> ${describeSpec(rule.source)} (cache ${formatGoDuration(rule.cacheDurationMs)})`,
+        ...(storeNotes.get(i) ?? [])
+          .filter((note) => note.level === "info")
+          .map((note) => `    ${note.message}`),
+      ].join("\n"),
     );
     io.stdout(
       `config ${config.file} is valid: ${config.rules.length} rule${config.rules.length === 1 ? "" : "s"}, unmatched images: ${config.unmatched}\n${lines.join("\n")}\n`,
@@ -54,4 +74,40 @@ export async function validateCommand(
     io.stderr(`${errorLine(err)}\n`);
     return exitStatusFor(err);
   }
+}
+
+/**
+ * Which helper server URLs a rule can ask for: its fixed `registry`, else any host its patterns
+ * match (a missing helper only for other registries does not fail validation).
+ */
+function servedBy(patterns: readonly string[], registry: string | undefined) {
+  if (registry !== undefined) return (url: string) => url === serverURLFor(registry);
+  return (url: string) => {
+    const host = url === DOCKER_HUB_SERVER ? "docker.io" : url;
+    return patterns.some((pattern) => urlsMatch(pattern.split("/")[0] ?? pattern, host));
+  };
+}
+
+/** Credential-store notes for each dockerConfig rule whose file can be read, by rule index. */
+async function credentialStoreNotesByRule(
+  io: Io,
+  config: Config,
+): Promise<Map<number, DockerConfigNote[]>> {
+  const byRule = new Map<number, DockerConfigNote[]>();
+  await Promise.all(
+    config.rules.map(async (rule, i) => {
+      if (rule.source.type !== "dockerConfig") return;
+      const path = resolve(config.baseDir, rule.source.path);
+      const bytes = await io.readFile(path).catch(() => undefined);
+      if (!bytes) return;
+      byRule.set(
+        i,
+        await dockerConfigNotes(bytes, `docker config ${path}`, {
+          credentialHelperDir: rule.source.credentialHelperDir,
+          serves: servedBy(rule.match, rule.source.registry),
+        }),
+      );
+    }),
+  );
+  return byRule;
 }

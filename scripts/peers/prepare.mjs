@@ -25,6 +25,12 @@ async function ensureDebianTool(binary, pkg) {
 const steps = [
   // The cache tests count opens of a password file with inotify.
   ["inotifywait (inotify-tools)", () => ensureDebianTool("inotifywait", "inotify-tools")],
+  // The credential-helper tests run Debian's docker-credential-pass over a throwaway pass store.
+  ...[
+    ["gpg", "gnupg"],
+    ["pass", "pass"],
+    ["docker-credential-pass", "golang-docker-credential-helpers"],
+  ].map(([b, p]) => [`${b} (${p})`, () => ensureDebianTool(b, p)]),
   ["moto (AWS)", () => ensureMoto()],
   ["CNCF distribution registry", () => ensureRegistry()],
   ["OpenBao", () => ensureOpenBao()],

@@ -150,10 +150,11 @@ const failures: FailureCase[] = [
       `rule "dockerhub": docker config ${join(dir, "broken-docker.json")} is not valid JSON`,
   },
   {
-    name: "a docker config that uses a credential helper",
+    name: "a docker config whose credential helper is not on the node",
     args: () => ["--config", join(dir, "helper-docker.yaml")],
-    code: "SOURCE_FORMAT",
-    says: () => 'keeps its credentials in a credential helper (credsStore "desktop")',
+    code: "SOURCE_UNREADABLE",
+    says: () =>
+      `docker config ${join(dir, "helper-docker.json")}: credsStore "desktop" needs docker-credential-desktop, which is not in /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
   },
   {
     name: "a docker config without the image's registry",

@@ -22,7 +22,21 @@ export const dockerConfigSpec = z
           ),
         ),
     ),
+    credentialHelperDir: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^\//, "must be an absolute path"),
+          z.describe(
+            "Folder holding the docker-credential-<name> helpers that credsStore/credHelpers name; default: /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin, /bin (systemd's PATH for the kubelet).",
+          ),
+        ),
+    ),
   })
-  .check(z.describe("Credentials from a docker config.json `auths` entry."));
+  .check(
+    z.describe(
+      "Credentials from a docker config.json: an `auths` entry, or the credsStore/credHelpers helper docker would run.",
+    ),
+  );
 
 export type DockerConfigSpec = z.infer<typeof dockerConfigSpec>;

@@ -35,34 +35,36 @@ export function normaliseRegistryKey(key: string): string {
  * wrapped: failures say where, not what.
  */
 export function parseDockerConfig(bytes: Uint8Array, what: string): DockerAuthEntry[] {
+  return dockerConfigEntries(parseDockerConfigDocument(bytes, what), what);
+}
+
+/** Decodes a docker config.json to its top-level object, failing without quoting the content. */
+export function parseDockerConfigDocument(
+  bytes: Uint8Array,
+  what: string,
+): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     throw new PullkeyError("SOURCE_FORMAT", `${what} is not valid JSON`);
   }
-  return dockerConfigEntries(doc, what);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new PullkeyError("SOURCE_FORMAT", `${what} is not a JSON object`);
+  }
+  return doc as Record<string, unknown>;
 }
 
-/** The `auths` entries of an already-decoded docker config document. */
+/**
+ * The `auths` entries of an already-decoded docker config document, for a document that must
+ * hold its credentials inline (a secret in Vault or AWS: no credential helper runs for those).
+ */
 export function dockerConfigEntries(doc: unknown, what: string): DockerAuthEntry[] {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new PullkeyError("SOURCE_FORMAT", `${what} is not a JSON object`);
   }
   const root = doc as Record<string, unknown>;
-  const auths = root["auths"] ?? legacyAuths(root);
-  if (
-    auths !== undefined &&
-    (typeof auths !== "object" || auths === null || Array.isArray(auths))
-  ) {
-    throw new PullkeyError("SOURCE_FORMAT", `${what}: "auths" is not an object`);
-  }
-  const entries = Object.entries((auths ?? {}) as Record<string, unknown>).map(([key, value]) => {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new PullkeyError("SOURCE_FORMAT", `${what}: auths[${quote(key)}] is not an object`);
-    }
-    return { key, registry: normaliseRegistryKey(key), fields: value as Record<string, unknown> };
-  });
+  const entries = authsEntries(root, what);
   if (entries.length === 0) {
     const helper = helperName(root);
     throw new PullkeyError(
@@ -73,6 +75,23 @@ export function dockerConfigEntries(doc: unknown, what: string): DockerAuthEntry
     );
   }
   return entries;
+}
+
+/** The `auths` entries (or a legacy ~/.dockercfg's top-level ones) of a decoded document; may be empty. */
+export function authsEntries(root: Record<string, unknown>, what: string): DockerAuthEntry[] {
+  const auths = root["auths"] ?? legacyAuths(root);
+  if (
+    auths !== undefined &&
+    (typeof auths !== "object" || auths === null || Array.isArray(auths))
+  ) {
+    throw new PullkeyError("SOURCE_FORMAT", `${what}: "auths" is not an object`);
+  }
+  return Object.entries((auths ?? {}) as Record<string, unknown>).map(([key, value]) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new PullkeyError("SOURCE_FORMAT", `${what}: auths[${quote(key)}] is not an object`);
+    }
+    return { key, registry: normaliseRegistryKey(key), fields: value as Record<string, unknown> };
+  });
 }
 
 /** A ~/.dockercfg has registries at the top level instead of under `auths`. */

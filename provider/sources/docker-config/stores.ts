@@ -72,6 +72,8 @@ export function hasHelpers(stores: CredentialStores): boolean {
  * The server address docker uses for a registry: Docker Hub's index URL for any Docker Hub
  * spelling, otherwise the host[:port] (docker/cli `ResolveAuthConfig`: `index.Name`, or
  * `registry.IndexServer` for the official index). A path is dropped: helpers are per host.
+ * Unlike docker, Docker Hub's API host (`registry-1.docker.io`, which the kubelet passes on as
+ * written) also asks for the index URL: it is the same service, and `auths` treats it so too.
  */
 export function serverURLFor(registry: string): string {
   const host = normaliseRegistryKey(registry).split("/")[0] ?? "";

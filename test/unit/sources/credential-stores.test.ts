@@ -26,6 +26,11 @@ describe("the server URL docker writes to a helper", () => {
   it.each([
     { registry: "docker.io", url: DOCKER_HUB_SERVER, why: "Docker Hub images reach pullkey so" },
     { registry: "index.docker.io", url: DOCKER_HUB_SERVER, why: "a legacy Hub spelling" },
+    {
+      registry: "registry-1.docker.io",
+      url: DOCKER_HUB_SERVER,
+      why: "Hub's API host: same service (docker would ask for the bare host)",
+    },
     { registry: "https://index.docker.io/v1/", url: DOCKER_HUB_SERVER, why: "already the URL" },
     { registry: "ghcr.io", url: "ghcr.io", why: "other registries are the bare host" },
     { registry: "registry.local:5000", url: "registry.local:5000", why: "the port is kept" },

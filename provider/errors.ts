@@ -29,6 +29,22 @@ export type ErrorCode =
   | "OUTPUT_FAILED"
   | "INTERNAL";
 
+/**
+ * Failures that say nothing about the credential itself: the backend is down, slow, sealed or
+ * throttling. Only these are covered by stale credentials and retried. Denied, not found and
+ * rejected logins are deliberate answers, so they fail at once.
+ */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "SOURCE_UNREACHABLE",
+  "SOURCE_UNAVAILABLE",
+  "DEADLINE_EXCEEDED",
+]);
+
+/** Tells whether a failure with this code may be retried or covered by a stale credential. */
+export function isTransient(code: ErrorCode): boolean {
+  return TRANSIENT.has(code);
+}
+
 // Heavy sources are separate bundles (scripts/build.mjs), each with its own copy of this class.
 // A registered symbol marks every copy's instances, so `instanceof` holds across bundles.
 const BRAND = Symbol.for("pullkey.PullkeyError");

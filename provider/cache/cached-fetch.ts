@@ -1,8 +1,8 @@
-import { PullkeyError } from "../errors.js";
+import { isTransient, PullkeyError } from "../errors.js";
 import type { RegistryCredential } from "../sources/source.js";
-import { breakLock, isAbandoned, processIsAlive, readLock, tryLock } from "./lock.js";
-import { canServeStale, freshUntil, isFresh, isTransient } from "./policy.js";
-import type { CacheEntry, CacheStore } from "./store.js";
+import type { LockAttempt } from "../state/lock.js";
+import { canServeStale, freshUntil, isFresh } from "./policy.js";
+import type { CacheEntry, CacheStore, EntryIdentity } from "./store.js";
 
 /** Where an answer came from. */
 export type Origin = "backend" | "cache" | "stale";
@@ -19,7 +19,7 @@ export interface CachedFetchDeps {
   random(): number;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   signal: AbortSignal;
-  /** Reports a problem that does not fail the exec (an unusable cache folder). */
+  /** Reports a problem that does not fail the exec (an unusable lock or a failed write). */
   warn(message: string): void;
   isAlive?: (pid: number) => boolean;
 }
@@ -28,27 +28,39 @@ export interface CachedFetchOptions {
   key: string;
   rule: string;
   source: string;
+  registry: string;
   cacheDurationMs: number;
   staleIfErrorMs: number;
-  /** How long a lock may be held before waiters break it: one whole exec. */
-  maxHoldMs: number;
+  /** This exec's own deadline: written into its lock, so waiters know when it is abandoned. */
+  deadline: Date;
   /** When waiting for another exec's fetch gives up. */
   waitUntil: Date;
 }
 
-/** How often a waiting exec looks for the holder's result; small next to a backend round trip. */
-const POLL_MS = 20;
+/**
+ * How a waiting exec looks for the holder's result: soon at first (a backend round trip is tens
+ * of milliseconds), then less and less often, so 200 waiters on a 2-core node leave the CPU to
+ * the one exec that is fetching.
+ */
+const FIRST_POLL_MS = 25;
+const MAX_POLL_MS = 400;
 
 /** A failure newer than this, left by the exec that held the lock, is adopted by its waiters. */
 const FAILURE_SHARE_MS = 5_000;
+
+/** A holder's lock outlives its deadline by this much before waiters may break it (exit, clock skew). */
+const HOLD_MARGIN_MS = 2_000;
 
 /**
  * Fetches a credential through the node-local cache, so that:
  * - a fresh entry answers without touching the source;
  * - of many execs missing at once (a node starting 50 pods), one fetches and the others wait for
- *   its result, and a holder that died never blocks them past `maxHoldMs`;
+ *   its result; a holder that died or passed its deadline is replaced by exactly one waiter;
+ * - a waiter adopts the holder's verdict from the backend, but not its timeout: a holder that ran
+ *   out of its own budget says nothing about the backend, so the waiter fetches on its own clock;
  * - when the source fails transiently, the last good credential is served (origin "stale") for
- *   up to `staleIfErrorMs` past its freshness.
+ *   up to `staleIfErrorMs` past its freshness;
+ * - a lock that cannot be taken at all (read-only or full disk) means fetching without it.
  */
 export async function fetchThroughCache(
   store: CacheStore,
@@ -56,50 +68,62 @@ export async function fetchThroughCache(
   options: CachedFetchOptions,
   deps: CachedFetchDeps,
 ): Promise<CachedCredential> {
-  const isAlive = deps.isAlive ?? processIsAlive;
   const started = deps.now();
+  const id = { key: options.key, rule: options.rule };
   let last: CacheEntry | undefined;
-
-  const lockPath = store.path(options.key, "lock");
+  let pause = FIRST_POLL_MS;
   for (;;) {
     // What an exec that held the lock while we waited left behind: its entry or its failure.
-    last = (await store.readEntry(options.key)) ?? last;
+    last = (await store.readEntry(id)) ?? last;
     if (last && isFresh(last, deps.now())) return fromEntry(last, "cache");
     const failure = await store.readFailure(options.key);
     if (
       failure &&
+      failure.code !== "DEADLINE_EXCEEDED" &&
       failure.at >= started &&
       deps.now().getTime() - failure.at.getTime() < FAILURE_SHARE_MS
     ) {
       return staleOr(new PullkeyError(failure.code, failure.message), last, options, deps);
     }
 
-    const lock = await tryLock(lockPath, deps.now());
-    if (lock) {
+    let attempt: LockAttempt;
+    try {
+      attempt = await store.lock(options.key, {
+        until: options.deadline.getTime() + HOLD_MARGIN_MS,
+        now: () => deps.now().getTime(),
+        ...(deps.isAlive ? { isAlive: deps.isAlive } : {}),
+      });
+    } catch (err) {
+      deps.warn(
+        `credential cache lock in ${store.dir} unusable (${errorCode(err)}): fetching without it`,
+      );
+      return fetchAndStore(store, fetchFromSource, options, deps, last);
+    }
+    if ("held" in attempt) {
       try {
         // The exec we waited for may have finished between our read and our lock.
-        last = (await store.readEntry(options.key)) ?? last;
+        last = (await store.readEntry(id)) ?? last;
         if (last && isFresh(last, deps.now())) return fromEntry(last, "cache");
         return await fetchAndStore(store, fetchFromSource, options, deps, last);
       } finally {
-        await lock.release();
+        await attempt.held.release();
       }
     }
 
-    const holder = await readLock(lockPath);
-    if (holder && isAbandoned(holder, deps.now(), options.maxHoldMs, isAlive)) {
-      await breakLock(lockPath);
-      continue;
-    }
     if (deps.now() >= options.waitUntil || deps.signal.aborted) {
       const err = new PullkeyError(
         "DEADLINE_EXCEEDED",
-        `gave up waiting for another pullkey exec (pid ${holder?.pid ?? "?"}) fetching from ${options.source}`,
+        `gave up waiting for another pullkey exec (pid ${attempt.busy.pid}) fetching from ${options.source}`,
       );
       return staleOr(err, last, options, deps);
     }
-    await deps.sleep(POLL_MS + Math.floor(deps.random() * POLL_MS), deps.signal);
+    await deps.sleep(pause + Math.floor(deps.random() * pause), deps.signal);
+    pause = Math.min(MAX_POLL_MS, Math.ceil(pause * 1.5));
   }
+}
+
+function errorCode(err: unknown): string {
+  return (err as { code?: string } | null)?.code ?? "error";
 }
 
 async function fetchAndStore(
@@ -122,7 +146,9 @@ async function fetchAndStore(
   }
   const fetchedAt = deps.now();
   const entry: CacheEntry = {
+    key: options.key,
     rule: options.rule,
+    registry: options.registry,
     source: options.source,
     fetchedAt,
     freshUntil: freshUntil(fetchedAt, options.cacheDurationMs, deps.random()),
@@ -130,11 +156,9 @@ async function fetchAndStore(
     credential,
   };
   try {
-    await store.writeEntry(options.key, entry);
+    await store.writeEntry(entry);
   } catch (err) {
-    deps.warn(
-      `could not write the credential cache in ${store.dir}: ${(err as { code?: string }).code ?? "error"}`,
-    );
+    deps.warn(`could not write the credential cache in ${store.dir}: ${errorCode(err)}`);
   }
   return fromEntry(entry, "backend");
 }
@@ -165,10 +189,10 @@ function staleOr(
 /** The fresh entry for a key, if there is one: the whole cost of a cache hit. */
 export async function freshEntry(
   store: CacheStore,
-  key: string,
+  id: EntryIdentity,
   now: Date,
 ): Promise<CachedCredential | undefined> {
-  const entry = await store.readEntry(key);
+  const entry = await store.readEntry(id);
   return entry && isFresh(entry, now) ? fromEntry(entry, "cache") : undefined;
 }
 

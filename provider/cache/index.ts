@@ -1,7 +1,7 @@
-import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config/config.js";
 import type { RegistryCredential } from "../sources/source.js";
+import { privateFolder } from "../state/folder.js";
 import { type CachedCredential, fetchThroughCache, freshEntry } from "./cached-fetch.js";
 import { type CacheKeyParts, cacheKey } from "./key.js";
 import { CacheStore } from "./store.js";
@@ -17,49 +17,86 @@ export interface NodeCacheDeps {
   random(): number;
   signal: AbortSignal;
   uid: number;
+  /** Told at most once per exec why the cache was skipped. */
   warn(message: string): void;
 }
 
+/** The cache folder under a stateDir, verified (state/folder.ts); created only when `create`. */
+export async function cacheFolder(
+  stateDir: string,
+  uid: number,
+  create: boolean,
+): Promise<{ store: CacheStore } | { problem: string }> {
+  const verdict = await privateFolder(stateDir, "cache", uid, create);
+  return verdict.ok ? { store: new CacheStore(verdict.dir, uid) } : { problem: verdict.problem };
+}
+
 /**
- * The node-local cache for one exec, under `<stateDir>/cache`. When the folder cannot be used
- * (read-only disk, wrong owner) it warns once and fetches directly: a broken cache never fails a pull.
+ * The node-local cache for one exec, under `<stateDir>/cache`. The folder is verified on every
+ * path, a hit included. When it cannot be used (read-only or full disk, a folder others may
+ * write to, a wrong owner) or anything on the cache path fails, it warns once and fetches
+ * directly: a broken cache never fails a pull and never answers from a file it cannot trust.
  */
 export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | undefined {
   if (!config.cache.enabled) return undefined;
-  const store = new CacheStore(join(config.stateDir, "cache"), deps.uid);
-  let usable: Promise<boolean> | undefined;
   const started = deps.now();
+  let warned = false;
+  const warn = (message: string) => {
+    if (warned) return;
+    warned = true;
+    deps.warn(message);
+  };
+  let forMiss: Promise<CacheStore | undefined> | undefined;
   return async (parts, fetchFromSource) => {
-    const key = cacheKey(parts);
-    // A hit needs no folder checks: an entry is trusted only if it is ours and private.
-    const hit = await freshEntry(store, key, deps.now());
-    if (hit) return hit;
-    usable ??= store.prepare().then((problem) => {
-      if (problem) deps.warn(`credential cache disabled for this exec: ${problem}`);
-      return problem === undefined;
-    });
-    if (!(await usable)) return { credential: await fetchFromSource(), origin: "backend" };
-    return fetchThroughCache(
-      store,
-      fetchFromSource,
-      {
-        key,
-        rule: parts.rule,
-        source: parts.description,
-        cacheDurationMs: parts.cacheDurationMs,
-        staleIfErrorMs: config.cache.staleIfErrorMs,
-        maxHoldMs: config.execTimeoutMs + 5_000,
-        // Leave a tenth of the budget to answer from a stale entry or report the failure.
-        waitUntil: new Date(started.getTime() + config.execTimeoutMs * 0.9),
-      },
-      {
-        now: deps.now,
-        random: deps.random,
-        signal: deps.signal,
-        warn: deps.warn,
-        // Resolves early, not rejects, when the exec's deadline passes: the caller checks it.
-        sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
-      },
-    );
+    let sourceCalled = false;
+    const fromSource = () => {
+      sourceCalled = true;
+      return fetchFromSource();
+    };
+    try {
+      const key = cacheKey(parts);
+      const existing = await cacheFolder(config.stateDir, deps.uid, false);
+      if ("store" in existing) {
+        const hit = await freshEntry(existing.store, { key, rule: parts.rule }, deps.now());
+        if (hit) return hit;
+      }
+      forMiss ??= cacheFolder(config.stateDir, deps.uid, true).then((found) => {
+        if ("store" in found) return found.store;
+        warn(`credential cache skipped for this exec: ${found.problem}`);
+        return undefined;
+      });
+      const store = await forMiss;
+      if (!store) return { credential: await fromSource(), origin: "backend" };
+      return await fetchThroughCache(
+        store,
+        fromSource,
+        {
+          key,
+          rule: parts.rule,
+          source: parts.description,
+          registry: parts.registry,
+          cacheDurationMs: parts.cacheDurationMs,
+          staleIfErrorMs: config.cache.staleIfErrorMs,
+          deadline: new Date(started.getTime() + config.execTimeoutMs),
+          // Leave a tenth of the budget to answer from a stale entry or report the failure.
+          waitUntil: new Date(started.getTime() + config.execTimeoutMs * 0.9),
+        },
+        {
+          now: deps.now,
+          random: deps.random,
+          signal: deps.signal,
+          warn,
+          // Resolves early, not rejects, when the exec's deadline passes: the caller checks it.
+          sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+        },
+      );
+    } catch (err) {
+      // The source's own verdict stands; anything else came from the cache and only costs it.
+      if (sourceCalled) throw err;
+      warn(
+        `credential cache skipped for this exec: ${(err as { code?: string } | null)?.code ?? "error"}`,
+      );
+      return { credential: await fromSource(), origin: "backend" };
+    }
   };
 }

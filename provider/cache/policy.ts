@@ -1,5 +1,3 @@
-import type { ErrorCode } from "../errors.js";
-
 /** A cached credential as the policy sees it. */
 export interface EntryTimes {
   fetchedAt: Date;
@@ -35,20 +33,4 @@ export function canServeStale(entry: EntryTimes, now: Date, staleIfErrorMs: numb
   if (staleIfErrorMs <= 0) return false;
   if (entry.expiresAt && now >= entry.expiresAt) return false;
   return now.getTime() < entry.freshUntil.getTime() + staleIfErrorMs;
-}
-
-/**
- * Failures that say nothing about the credential itself: the backend is down, slow, sealed or
- * throttling. Only these are covered by stale credentials and retried. Denied, not found and
- * rejected logins are deliberate answers, so they fail at once.
- */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "SOURCE_UNREACHABLE",
-  "SOURCE_UNAVAILABLE",
-  "DEADLINE_EXCEEDED",
-]);
-
-/** Tells whether a failure with this code may be retried or covered by a stale credential. */
-export function isTransient(code: ErrorCode): boolean {
-  return TRANSIENT.has(code);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { readTrustedJson, writeJsonAtomic } from "../cache/files.js";
+import { readPrivateJson, writePrivateJson } from "../state/file.js";
+import { privateFolder } from "../state/folder.js";
 import { pullkeyVersion } from "../version.js";
 import { type Config, DEFAULT_STATE_DIR } from "./config.js";
 
@@ -38,8 +38,19 @@ export function guessStateDir(bytes: Uint8Array): string {
   return yaml?.[1] ?? json?.[1] ?? DEFAULT_STATE_DIR;
 }
 
-function compiledPath(stateDir: string, file: string): string {
-  return join(stateDir, "config", `${createHash("sha256").update(file).digest("hex")}.json`);
+/** A compiled config is the validated config as JSON: a few times the file, which is capped at 1 MiB. */
+const MAX_COMPILED_BYTES = 8 * 1024 * 1024;
+
+/** The compiled copy's path in the verified `<stateDir>/config` folder, or undefined when unusable. */
+async function compiledPath(
+  stateDir: string,
+  file: string,
+  uid: number,
+  create: boolean,
+): Promise<string | undefined> {
+  const folder = await privateFolder(stateDir, "config", uid, create);
+  if (!folder.ok) return undefined;
+  return join(folder.dir, `${createHash("sha256").update(file).digest("hex")}.json`);
 }
 
 /** The compiled config for this exact content and version, if pullkey stored one. */
@@ -48,7 +59,9 @@ export async function readCompiled(
   key: CompiledConfigKey,
   uid: number,
 ): Promise<Config | undefined> {
-  const doc = (await readTrustedJson(compiledPath(stateDir, key.file), uid)) as
+  const path = await compiledPath(stateDir, key.file, uid, false);
+  if (path === undefined) return undefined;
+  const doc = (await readPrivateJson(path, { uid, maxBytes: MAX_COMPILED_BYTES, secret: false })) as
     | { v?: unknown; key?: CompiledConfigKey; config?: Config }
     | undefined;
   if (doc?.v !== 1 || !doc.key || !doc.config) return undefined;
@@ -57,12 +70,19 @@ export async function readCompiled(
   return same && doc.config.stateDir === stateDir ? doc.config : undefined;
 }
 
-/** Stores a compiled config; failures are ignored (the next exec compiles again). */
-export async function writeCompiled(config: Config, key: CompiledConfigKey): Promise<void> {
+/**
+ * Stores a compiled config; failures are ignored (the next exec compiles again). Only in a
+ * stateDir that passes the folder checks: never a `config/` folder inside a foreign one.
+ */
+export async function writeCompiled(
+  config: Config,
+  key: CompiledConfigKey,
+  uid: number,
+): Promise<void> {
   try {
-    await mkdir(join(config.stateDir, "config"), { recursive: true, mode: 0o700 });
-    await writeJsonAtomic(compiledPath(config.stateDir, key.file), { v: 1, key, config });
+    const path = await compiledPath(config.stateDir, key.file, uid, true);
+    if (path !== undefined) await writePrivateJson(path, { v: 1, key, config });
   } catch {
-    // A read-only or foreign state folder: no compiled copy, same answers.
+    // A read-only or full state folder: no compiled copy, same answers.
   }
 }

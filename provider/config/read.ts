@@ -64,6 +64,6 @@ export async function readConfig(
   }
   const { compileConfig } = await import("./compile.js");
   const result = compileConfig(bytes, file);
-  if (key) await writeCompiled(result.config, key);
+  if (compiled && key) await writeCompiled(result.config, key, compiled.uid);
   return result;
 }

@@ -9,7 +9,7 @@ import type {
   CredentialProviderResponse,
 } from "../protocol/api.js";
 import { makeResponse } from "../protocol/response.js";
-import { describeSpec } from "../sources/index.js";
+import { describeSpec, sourceIsCached } from "../sources/index.js";
 import type { CredentialSource, FetchContext, RegistryCredential } from "../sources/source.js";
 import type { SourceSpec } from "../sources/specs.js";
 import { cacheDurationFor } from "./cache-duration.js";
@@ -23,7 +23,7 @@ export interface AnswerDeps {
   now(): Date;
   signal: AbortSignal;
   sleep(ms: number): Promise<void>;
-  /** The node-local cache; absent when it is turned off. */
+  /** The node-local cache (network sources only); absent when it is turned off. */
   throughCache?: ThroughCache | undefined;
 }
 
@@ -123,20 +123,21 @@ async function fetchCredential(
     );
   };
   try {
-    const result = deps.throughCache
-      ? await deps.throughCache(
-          {
-            rule: rule.name,
-            source: rule.source,
-            baseDir: config.baseDir,
-            registry: context.registry,
-            serviceAccount: context.serviceAccount,
-            description,
-            cacheDurationMs: rule.cacheDurationMs,
-          },
-          fromSource,
-        )
-      : { credential: await fromSource(), origin: "backend" as const };
+    const result =
+      deps.throughCache && sourceIsCached(rule.source)
+        ? await deps.throughCache(
+            {
+              rule: rule.name,
+              source: rule.source,
+              baseDir: config.baseDir,
+              registry: context.registry,
+              serviceAccount: context.serviceAccount,
+              description,
+              cacheDurationMs: rule.cacheDurationMs,
+            },
+            fromSource,
+          )
+        : { credential: await fromSource(), origin: "backend" as const };
     return { ...result, description };
   } catch (err) {
     if (err instanceof PullkeyError) throw withContext(err, where);

@@ -1,5 +1,4 @@
-import { isTransient } from "../cache/policy.js";
-import { PullkeyError } from "../errors.js";
+import { isTransient, PullkeyError } from "../errors.js";
 
 /**
  * Backoff before the second and third attempt. Only transient failures (unreachable, unavailable:

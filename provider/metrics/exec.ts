@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config/config.js";
 import type { AnswerDeps } from "../core/answer.js";
 import type { ExecEvent } from "./state.js";
@@ -25,9 +24,9 @@ export function timedDeps(deps: AnswerDeps, seconds: number[]): AnswerDeps {
   };
 }
 
-/** Counts one exec into the configured textfile; false when it could not be counted. */
+/** Counts one exec into the configured textfile; false when it could not be recorded. */
 export async function recordMetrics(config: Config, event: ExecEvent): Promise<boolean> {
   const textfile = config.metrics?.textfile;
   if (textfile === undefined) return false;
-  return recordExec(metricsFiles(config.stateDir, textfile), event, (ms) => delay(ms));
+  return recordExec(metricsFiles(config.stateDir, textfile), event, process.getuid?.() ?? 0);
 }

@@ -27,6 +27,8 @@ export interface MetricsState {
   backend: Record<string, Histogram>;
   /** Unix seconds of the last successful exec; 0 before the first. */
   lastSuccess: number;
+  /** Ids of the last exec logs folded in, so a fold interrupted after writing is not counted twice. */
+  folded: string[];
 }
 
 /** What one exec contributes. */
@@ -41,6 +43,47 @@ export interface ExecEvent {
   at: Date;
 }
 
+/**
+ * One exec as a line of the append-only exec log (`metrics.log`): small enough for one atomic
+ * O_APPEND write, so every exec is recorded without waiting for any other.
+ */
+export function encodeEvent(event: ExecEvent): string {
+  return JSON.stringify({
+    s: event.source,
+    f: event.failure,
+    o: event.origin,
+    b: event.backendSeconds.slice(0, 8).map((n) => Math.round(n * 1e6) / 1e6),
+    t: event.at.getTime(),
+  });
+}
+
+/** Decodes one exec log line; undefined for anything malformed (a torn or foreign line). */
+export function decodeEvent(line: string): ExecEvent | undefined {
+  try {
+    const doc = JSON.parse(line) as Record<string, unknown>;
+    const { s, f, o, b, t } = doc as {
+      s?: unknown;
+      f?: unknown;
+      o?: unknown;
+      b?: unknown;
+      t?: unknown;
+    };
+    if (typeof s !== "string" || typeof t !== "number" || !Array.isArray(b)) return undefined;
+    if (f !== undefined && typeof f !== "string") return undefined;
+    if (o !== undefined && o !== "backend" && o !== "cache" && o !== "stale") return undefined;
+    if (!b.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0)) return undefined;
+    return {
+      source: s,
+      backendSeconds: b as number[],
+      at: new Date(t),
+      ...(f === undefined ? {} : { failure: f }),
+      ...(o === undefined ? {} : { origin: o as Origin }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The state before the first exec: every counter at zero. */
 export function emptyState(): MetricsState {
   return {
@@ -50,6 +93,7 @@ export function emptyState(): MetricsState {
     answers: { backend: 0, cache: 0, stale: 0 },
     backend: {},
     lastSuccess: 0,
+    folded: [],
   };
 }
 
@@ -103,7 +147,10 @@ export function decodeState(text: string | undefined): MetricsState {
         return emptyState();
     }
     const base = emptyState();
-    return { ...(doc as MetricsState), answers: { ...base.answers, ...doc.answers } };
+    const folded = Array.isArray(doc.folded)
+      ? doc.folded.filter((id): id is string => typeof id === "string")
+      : [];
+    return { ...(doc as MetricsState), answers: { ...base.answers, ...doc.answers }, folded };
   } catch {
     return emptyState();
   }

@@ -28,6 +28,15 @@ export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<
   }
 }
 
+/**
+ * Whether answers from this source go through the node-local cache. Only network sources do:
+ * a local file (a password file, a docker config) is cheaper to read than a cache entry, and
+ * reading it on every exec means an edit or a rotation is seen by the very next pull.
+ */
+export function sourceIsCached(spec: SourceSpec): boolean {
+  return spec.type === "vault" || spec.type === "awsSecretsManager";
+}
+
 /** A short label for a spec, used in messages before the source is created. */
 export function describeSpec(spec: SourceSpec): string {
   switch (spec.type) {

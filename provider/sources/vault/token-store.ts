@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeJsonAtomic } from "../../cache/files.js";
+import { readPrivateJson, writePrivateJson } from "../../state/file.js";
+import { privateFolder } from "../../state/folder.js";
 
 /**
  * Vault tokens obtained by login, kept between execs so that steady state is one KV read per
@@ -28,14 +29,19 @@ export function reuseUntil(obtainedAt: number, ttlSeconds: number): number {
   return obtainedAt + ttl - Math.min(ttl / 4, 120_000);
 }
 
-/** Reads and writes stored tokens in `<stateDir>/vault-tokens`. */
-export class TokenStore {
-  readonly dir: string;
-  readonly #now: () => Date;
+/** Login tokens are a few hundred bytes; anything bigger was not written by pullkey. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
-  constructor(stateDir: string, now: () => Date) {
-    this.dir = join(stateDir, "vault-tokens");
+/** Reads and writes stored tokens in `<stateDir>/vault-tokens`, through the state module's checks. */
+export class TokenStore {
+  readonly #stateDir: string;
+  readonly #now: () => Date;
+  readonly #uid: number;
+
+  constructor(stateDir: string, now: () => Date, uid = process.getuid?.() ?? 0) {
+    this.#stateDir = stateDir;
     this.#now = now;
+    this.#uid = uid;
   }
 
   /** The file name for a login identity: a hash, so no config detail shows in the folder. */
@@ -45,33 +51,31 @@ export class TokenStore {
 
   /** A stored token that may still be reused, or undefined. */
   async load(name: string): Promise<StoredToken | undefined> {
-    if (!(await this.#dirIsPrivate())) return undefined;
-    const file = join(this.dir, name);
-    try {
-      const info = await lstat(file);
-      if (!info.isFile() || !ownedPrivately(info)) return undefined;
-      const stored = JSON.parse(await readFile(file, "utf8")) as Partial<StoredToken>;
-      if (
-        typeof stored.token !== "string" ||
-        typeof stored.reuseUntil !== "number" ||
-        typeof stored.expiresAt !== "number"
-      ) {
-        return undefined;
-      }
-      if (this.#now().getTime() >= stored.reuseUntil) return undefined;
-      return stored as StoredToken;
-    } catch {
+    const dir = await this.#folder(false);
+    if (dir === undefined) return undefined;
+    const stored = (await readPrivateJson(join(dir, name), {
+      uid: this.#uid,
+      maxBytes: MAX_TOKEN_FILE_BYTES,
+      secret: true,
+    })) as Partial<StoredToken> | undefined;
+    if (
+      typeof stored?.token !== "string" ||
+      typeof stored.reuseUntil !== "number" ||
+      typeof stored.expiresAt !== "number"
+    ) {
       return undefined;
     }
+    if (this.#now().getTime() >= stored.reuseUntil) return undefined;
+    return stored as StoredToken;
   }
 
   /** Stores a token atomically (write a private temp file, then rename); failures are ignored. */
   async save(name: string, token: StoredToken): Promise<void> {
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      if (!(await this.#dirIsPrivate(true))) return;
-      await writeJsonAtomic(join(this.dir, name), token);
-      await this.#prune(name);
+      const dir = await this.#folder(true);
+      if (dir === undefined) return;
+      await writePrivateJson(join(dir, name), token);
+      await this.#prune(dir, name);
     } catch {
       // No reuse this time; the next exec logs in again.
     }
@@ -79,36 +83,33 @@ export class TokenStore {
 
   /** Forgets a token Vault no longer accepts. */
   async drop(name: string): Promise<void> {
-    await rm(join(this.dir, name), { force: true }).catch(() => {});
+    const dir = await this.#folder(false);
+    if (dir !== undefined) await rm(join(dir, name), { force: true }).catch(() => {});
   }
 
-  async #dirIsPrivate(fix = false): Promise<boolean> {
-    try {
-      const info = await lstat(this.dir);
-      if (!info.isDirectory() || info.uid !== process.getuid?.()) return false;
-      if ((info.mode & 0o077) === 0) return true;
-      if (!fix) return false;
-      await chmod(this.dir, 0o700);
-      return true;
-    } catch {
-      return false;
-    }
+  async #folder(create: boolean): Promise<string | undefined> {
+    const verdict = await privateFolder(this.#stateDir, "vault-tokens", this.#uid, create);
+    return verdict.ok ? verdict.dir : undefined;
   }
 
   // Tokens of service accounts that stopped pulling would pile up; drop the expired ones.
-  async #prune(keep: string): Promise<void> {
+  async #prune(dir: string, keep: string): Promise<void> {
     const now = this.#now().getTime();
-    for (const entry of await readdir(this.dir)) {
+    for (const entry of await readdir(dir)) {
       if (entry === keep) continue;
-      const file = join(this.dir, entry);
+      const file = join(dir, entry);
       try {
         if (entry.endsWith(".tmp")) {
           // A temp file left by an exec killed mid-write.
           if (now - (await lstat(file)).mtimeMs > 60_000) await rm(file, { force: true });
           continue;
         }
-        const stored = JSON.parse(await readFile(file, "utf8")) as Partial<StoredToken>;
-        if (typeof stored.expiresAt !== "number" || stored.expiresAt <= now) {
+        const stored = (await readPrivateJson(file, {
+          uid: this.#uid,
+          maxBytes: MAX_TOKEN_FILE_BYTES,
+          secret: true,
+        })) as Partial<StoredToken> | undefined;
+        if (typeof stored?.expiresAt !== "number" || stored.expiresAt <= now) {
           await rm(file, { force: true });
         }
       } catch {
@@ -116,8 +117,4 @@ export class TokenStore {
       }
     }
   }
-}
-
-function ownedPrivately(info: { uid: number; mode: number }): boolean {
-  return info.uid === process.getuid?.() && (info.mode & 0o077) === 0;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canServeStale, freshUntil, isFresh, isTransient } from "../../../provider/cache/policy.js";
+import { canServeStale, freshUntil, isFresh } from "../../../provider/cache/policy.js";
+import { isTransient } from "../../../provider/errors.js";
 
 const T0 = new Date("2026-11-27T12:00:00Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);

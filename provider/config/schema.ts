@@ -1,16 +1,20 @@
 import * as z from "zod/mini";
-import { DURATION_PATTERN } from "../gocompat/duration.js";
+import { DURATION_PATTERN, parseConfigDuration } from "../gocompat/duration.js";
 import { sourceSpec } from "../sources/specs.js";
 
 export const CONFIG_API_VERSION = "pullkey/v1";
 export const CONFIG_KIND = "PullkeyConfig";
 
-const duration = z
-  .string()
-  .check(
-    z.regex(new RegExp(DURATION_PATTERN), "must be a duration such as 30s, 10m or 12h"),
-    z.describe("A Go duration string: 30s, 10m, 1h30m, 0s (0s: the kubelet does not cache)."),
-  );
+const DURATION_RE = new RegExp(DURATION_PATTERN);
+const duration = z.string().check(
+  z.regex(DURATION_RE, "must be a duration such as 30s, 10m or 12h"),
+  // The pattern is the form; Go's parser has the last word (it refuses more than ~292 years).
+  z.refine(
+    (text) => !DURATION_RE.test(text) || parseConfigDuration(text) !== undefined,
+    "is longer than Go's largest duration (about 292 years)",
+  ),
+  z.describe("A Go duration string: 30s, 10m, 1h30m, 0s (0s: the kubelet does not cache)."),
+);
 
 /** Presets expand to the `match` patterns of a well-known registry. */
 export const PRESETS = {

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { networkWords, tlsWords } from "../net-errors.js";
 
 /** One HTTP exchange as the registry checks need it. */
 export interface HttpRequest {
@@ -65,36 +66,11 @@ export function nodeHttpClient(): HttpClient {
   };
 }
 
-/** The few words an operator needs for a failed connection. */
+/** The few words an operator needs for a failed connection (shared with the sources). */
 export function describeNetworkError(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host name not found";
-    case "ETIMEDOUT":
-    case "ABORT_ERR":
-      return "timed out";
-    case "ECONNRESET":
-      return "connection reset";
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return "host unreachable";
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-    case "SELF_SIGNED_CERT_IN_CHAIN":
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-      return "TLS: certificate not trusted";
-    case "ERR_TLS_CERT_ALTNAME_INVALID":
-      return "TLS: certificate does not name this host";
-    case "CERT_HAS_EXPIRED":
-      return "TLS: certificate expired";
-    case "EPROTO":
-    case "ERR_SSL_WRONG_VERSION_NUMBER":
-      return "TLS handshake failed (is it plain HTTP?)";
-    default:
-      return typeof code === "string" ? code : "request failed";
-  }
+  if (typeof code !== "string") return "request failed";
+  if (code === "ABORT_ERR") return "no answer in time";
+  const tls = tlsWords(code);
+  return networkWords(code) ?? (tls === undefined ? code : `TLS: ${tls}`);
 }

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadKubeletConfig } from "../../provider/install/kubelet-config/load.js";
-import { qualifiedNameErrors } from "../../provider/install/kubelet-config/validate.js";
 
 /**
  * One folder per case: the config file and case.json with the outcome. The expected errors are
@@ -99,18 +98,5 @@ describe("the kubelet's loader, reproduced", () => {
     expect(result.error).toContain(
       'strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"',
     );
-  });
-});
-
-describe("annotation keys (apimachinery IsQualifiedName, 1.37 wording)", () => {
-  it.each([
-    { name: "a prefixed key", key: "pullkey.example.com/role", errors: 0 },
-    { name: "a bare key", key: "role", errors: 0 },
-    { name: "an empty prefix", key: "/role", errors: 1 },
-    { name: "a trailing dash", key: "role-", errors: 1 },
-    { name: "two slashes", key: "a/b/c", errors: 1 },
-    { name: "a name over 63 bytes", key: "x".repeat(64), errors: 1 },
-  ])("$name gives $errors error(s)", ({ key, errors }) => {
-    expect(qualifiedNameErrors(key)).toHaveLength(errors);
   });
 });

@@ -1,6 +1,7 @@
 import { formatGoDuration } from "../../gocompat/duration.js";
 import { goQuote } from "../../gocompat/quote.js";
 import { parseSchemeless } from "../../gocompat/url.js";
+import { qualifiedNameErrors } from "../../protocol/annotation-key.js";
 import type { DecodedConfig, KubeletProvider } from "./decode.js";
 
 /**
@@ -142,54 +143,6 @@ function annotationKeyErrors(field: string, keys: readonly string[]): string[] {
     for (const msg of qualifiedNameErrors(key.toLowerCase())) errs.push(invalid(field, key, msg));
     if (seen.has(key)) errs.push(`${field}: Duplicate value: ${goQuote(key)}`);
     seen.add(key);
-  }
-  return errs;
-}
-
-const NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const NAME_MSG =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${fmt}')`;
-}
-
-/**
- * apimachinery's IsQualifiedName (content.IsLabelKey in 1.37). The wording of the many-slashes
- * and too-long messages changed between releases; these are 1.37's.
- */
-export function qualifiedNameErrors(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split("/");
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0] ?? "";
-  } else if (parts.length === 2) {
-    const prefix = parts[0] ?? "";
-    name = parts[1] ?? "";
-    if (prefix.length === 0) {
-      errs.push("prefix part must be non-empty");
-    } else {
-      if (Buffer.byteLength(prefix) > 253) errs.push("prefix part must be no more than 253 bytes");
-      if (!new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`).test(prefix)) {
-        errs.push(
-          `prefix part ${regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com")}`,
-        );
-      }
-    }
-  } else {
-    return [
-      `a valid label key ${regexError(NAME_MSG, NAME_FMT, "MyName", "my.name", "123-abc")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push("name part must be non-empty");
-  else if (Buffer.byteLength(name) > 63) errs.push("name part must be no more than 63 bytes");
-  if (!new RegExp(`^${NAME_FMT}$`).test(name)) {
-    errs.push(`name part ${regexError(NAME_MSG, NAME_FMT, "MyName", "my.name", "123-abc")}`);
   }
   return errs;
 }

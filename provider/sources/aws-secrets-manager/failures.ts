@@ -1,5 +1,5 @@
 import { type ErrorCode, PullkeyError } from "../../errors.js";
-import { networkWords } from "../network.js";
+import { networkWords, tlsWords } from "../../net-errors.js";
 
 /** Which call failed: getting role credentials from STS, or reading the secret. */
 export type AwsCall = "sts" | "secretsManager";
@@ -68,20 +68,6 @@ const UNAVAILABLE = new Set([
   "IDPCommunicationError",
 ]);
 const INVALID = new Set(["InvalidParameterException", "ValidationException", "ValidationError"]);
-// Node's errno codes for a backend that cannot be reached, and smithy's per-call timeout.
-const NETWORK = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-]);
-const TLS_CODE =
-  /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
 
 /**
  * Turns an SDK or network failure into one PullkeyError whose line names the secret, region and
@@ -159,15 +145,15 @@ export function describeAwsFailure(err: unknown, ctx: FailureContext): PullkeyEr
       `${service} rejected the request as invalid; check the source's settings`,
     );
   }
-  if (code !== undefined && TLS_CODE.test(code)) {
+  if (code !== undefined && tlsWords(code) !== undefined) {
     return new PullkeyError("SOURCE_TLS", `${ctx.label}: TLS to ${ctx.endpoint} failed (${code})`, {
       cause: err,
     });
   }
   // smithy names every retryable socket error TimeoutError, a reset included: the code says
   // what happened, the name only says the SDK would retry it.
-  if (name === "TimeoutError" || (code !== undefined && NETWORK.has(code))) {
-    const words = code === undefined ? undefined : networkWords(code);
+  const words = code === undefined ? undefined : networkWords(code);
+  if (name === "TimeoutError" || words !== undefined) {
     const what =
       code === undefined || code === "ETIMEDOUT"
         ? " (no answer in time)"

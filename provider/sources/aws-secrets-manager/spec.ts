@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isAnnotationKey } from "../../protocol/annotation-key.js";
 
 // Shapes of AWS identifiers, checked when the config is read so a typo fails `pullkey validate`
 // instead of a pull. Partitions: aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc.
@@ -7,9 +8,6 @@ const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SECRET_ARN_RE = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$/;
 // STS RoleSessionName: 2-64 of [\w+=,.@-] (AssumeRole API reference).
 const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
-// A Kubernetes annotation key: optional DNS prefix, then a name of up to 63 characters.
-const ANNOTATION_KEY_RE =
-  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\/)?[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 
 /** The region in a secret ARN, which is where the secret lives whatever else is configured. */
 export function secretArnRegion(secretId: string): string | undefined {
@@ -75,7 +73,7 @@ const serviceAccount = z
       z
         .string()
         .check(
-          z.regex(ANNOTATION_KEY_RE, "must be a Kubernetes annotation key"),
+          z.refine(isAnnotationKey, "must be a Kubernetes annotation key"),
           z.describe(
             "A service-account annotation naming the role to assume; the kubelet must pass it (tokenAttributes.requiredServiceAccountAnnotationKeys or optionalServiceAccountAnnotationKeys) and its value must be listed in allowedRoleArns.",
           ),

@@ -3,6 +3,7 @@ import { Agent } from "node:https";
 import "./quiet-debug.js";
 import nodeVault from "node-vault";
 import { untilAborted } from "../../core/deadline.js";
+import { tlsWords } from "../../net-errors.js";
 
 /**
  * The one module that touches node-vault, so its quirks stay here (backends.md §C):
@@ -152,9 +153,6 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   }
 }
 
-// Codes from Node's TLS layer (OpenSSL verify errors and handshake failures).
-const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
-
 /**
  * Keeps only the code of a transport error. axios errors carry the request config, headers
  * (X-Vault-Token) and body (a JWT) with them, so the original object is dropped on purpose.
@@ -168,6 +166,6 @@ function toTransportError(err: unknown, signal: AbortSignal): unknown {
   if (code === "ECONNABORTED" || code === "ETIMEDOUT") {
     return new VaultTransportError("timeout", code);
   }
-  if (TLS_CODE.test(code)) return new VaultTransportError("tls", code);
+  if (tlsWords(code) !== undefined) return new VaultTransportError("tls", code);
   return new VaultTransportError("network", code);
 }

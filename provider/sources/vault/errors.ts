@@ -1,6 +1,6 @@
 import { type ErrorCode, oneLine, PullkeyError } from "../../errors.js";
 import { formatGoDuration } from "../../gocompat/duration.js";
-import { networkWords } from "../network.js";
+import { isCertificateProblem, networkWords } from "../../net-errors.js";
 import type { VaultResponse, VaultTransportError } from "./client.js";
 
 /** What a failing call was doing, for the one error line: address, auth and path, never a token. */
@@ -36,7 +36,7 @@ export function transportFailure(err: VaultTransportError, site: CallSite): Pull
         `${at} did not answer within ${formatGoDuration(site.timeoutMs)} while ${site.action} (timeout)`,
       );
     case "tls": {
-      const hint = /CERT|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO|ALTNAME|HOSTNAME/.test(err.code)
+      const hint = isCertificateProblem(err.code)
         ? "; trust Vault's CA with tls.caFile or VAULT_CACERT, and check the certificate names the address"
         : "";
       return new PullkeyError(

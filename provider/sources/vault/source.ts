@@ -3,6 +3,7 @@ import { PullkeyError } from "../../errors.js";
 import { readNamedFile } from "../../files.js";
 import { parseConfigDuration } from "../../gocompat/duration.js";
 import type { CredentialSource, SourceDeps } from "../source.js";
+import { VAULT_ADDRESS_RE } from "./address.js";
 import { type Credentials, gatherCredentials, loginResult } from "./auth.js";
 import {
   createVaultClient,
@@ -176,8 +177,6 @@ async function call(site: CallSite, run: () => Promise<VaultResponse>): Promise<
   }
 }
 
-const ADDRESS_RE = /^https?:\/\/[^/?#\s]+\/?$/;
-
 /** The address from the config, else VAULT_ADDR; never from the request. */
 function resolveAddress(spec: VaultSpec, env: SourceDeps["env"]): string {
   const address = spec.address ?? env[VAULT_ADDR_ENV];
@@ -187,7 +186,7 @@ function resolveAddress(spec: VaultSpec, env: SourceDeps["env"]): string {
       `vault source has no address: set address in the config or ${VAULT_ADDR_ENV} in the kubelet's environment`,
     );
   }
-  if (!ADDRESS_RE.test(address)) {
+  if (!VAULT_ADDRESS_RE.test(address)) {
     throw new PullkeyError(
       "CONFIG_INVALID",
       `vault address from ${spec.address ? "the config" : VAULT_ADDR_ENV} is not http(s)://host[:port]`,

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { DURATION_PATTERN, parseConfigDuration } from "../../gocompat/duration.js";
+import { VAULT_ADDRESS_RE } from "./address.js";
 import { parsePathTemplate } from "./template.js";
 
 // Mount paths come from config only. Segments may not start with '.', so '.' and '..' are out.
@@ -223,7 +224,7 @@ export const vaultSpec = z
       z
         .string()
         .check(
-          z.regex(/^https?:\/\/[^/?#\s]+\/?$/, "must be http(s)://host[:port]"),
+          z.regex(VAULT_ADDRESS_RE, "must be http(s)://host[:port]"),
           z.describe("Vault's address, e.g. https://vault.example.com:8200; default $VAULT_ADDR."),
         ),
     ),
@@ -242,7 +243,7 @@ export const vaultSpec = z
         z.regex(new RegExp(DURATION_PATTERN), "must be a duration such as 5s"),
         z.refine((t) => {
           const ms = parseConfigDuration(t);
-          return ms === undefined || (ms >= 100 && ms <= 30_000);
+          return ms !== undefined && ms >= 100 && ms <= 30_000;
         }, "must be between 100ms and 30s: each Vault call must fit the exec's time budget"),
         z.describe("Per-request timeout; default 5s."),
       ),

@@ -1,4 +1,5 @@
 import { PullkeyError, quote } from "../../errors.js";
+import { isAnnotationKey } from "../../protocol/annotation-key.js";
 
 /**
  * Secret path templates for KEP-4412 mode: `teams/{{namespace}}/{{serviceAccount}}` or
@@ -24,9 +25,6 @@ const PLACEHOLDER = /\{\{\s*(.*?)\s*\}\}/g;
 const LITERAL = /^[A-Za-z0-9_.\-/]*$/;
 // A substituted value: one segment that cannot be `.` or `..` and carries no separator or escape.
 const SAFE_VALUE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,252}$/;
-// Kubernetes annotation keys: optional DNS prefix, then a name (apimachinery IsQualifiedName).
-const ANNOTATION_KEY =
-  /^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** Parses a template; returns the parts or a message saying what is wrong with it. */
 export function parsePathTemplate(template: string): TemplatePart[] | string {
@@ -41,7 +39,7 @@ export function parsePathTemplate(template: string): TemplatePart[] | string {
       parts.push({ kind: inner });
     } else if (annotation) {
       const key = annotation[1] ?? "";
-      if (!ANNOTATION_KEY.test(key)) return `${quote(key)} is not an annotation key`;
+      if (!isAnnotationKey(key)) return `${quote(key)} is not an annotation key`;
       parts.push({ kind: "annotation", key });
     } else {
       return `unknown placeholder {{${inner}}}; use {{namespace}}, {{serviceAccount}} or {{annotation "key"}}`;

@@ -144,6 +144,11 @@ describe("validating pullkey's config", () => {
       error: 'unmatched: "ignore" is not supported; must be "error" or "anonymous"',
     },
     {
+      name: "a duration Go cannot hold",
+      doc: { ...base, defaultCacheDuration: "9999999999h" },
+      error: "defaultCacheDuration: is longer than Go's largest duration (about 292 years)",
+    },
+    {
       name: "an exec timeout the kubelet would cut short",
       doc: { ...base, execTimeout: "55s" },
       error: "execTimeout: must be between 1s and 50s",

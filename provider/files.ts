@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type ErrorCode, PullkeyError } from "./errors.js";
@@ -18,9 +19,57 @@ export function describeFsError(err: unknown): string {
       return "a parent of the path is not a directory";
     case "ELOOP":
       return "too many symbolic links";
+    case "EFBIG":
+      return `larger than ${formatBytes((err as { limit?: number }).limit ?? MAX_FILE_BYTES)}, the most pullkey reads from a file`;
+    case "EAGAIN":
+      return "nothing to read yet (a FIFO or device, not a file)";
     default:
       return typeof code === "string" ? code : "unreadable";
   }
+}
+
+/**
+ * The most pullkey reads from any one file: configs, password and token files and docker
+ * configs are a few kilobytes, and Kubernetes caps a Secret at 1 MiB.
+ */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** 1048576 → "1 MiB"; other sizes in bytes. */
+export function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Reads a whole file, at most `limit` bytes. Opened with O_NONBLOCK: a FIFO planted where a file
+ * should be then reads as empty (or EAGAIN) instead of blocking a libuv thread forever, which
+ * no deadline can end and which even blocks process.exit(). The limit is checked against the
+ * size first (a 300 MB file is refused unread) and while reading (/dev/zero has no size); over
+ * it, the error's code is EFBIG, which describeFsError words with the limit.
+ */
+export async function readFileBounded(path: string, limit = MAX_FILE_BYTES): Promise<Uint8Array> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    if (info.size > limit) throw tooLarge(limit);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw tooLarge(limit);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(limit: number): Error {
+  return Object.assign(new Error(`larger than ${limit} bytes`), { code: "EFBIG", limit });
 }
 
 /** Reads a file, failing with `code` and a message naming what the file is and where. */

@@ -13,12 +13,18 @@ export interface Io {
   /** Writes to stdout. Called at most once per run in plugin mode. */
   stdout(text: string): void;
   stderr(text: string): void;
-  readFile(path: string): Promise<Uint8Array>;
+  /** Reads a whole file, at most `limit` bytes (default 1 MiB, files.ts); more is an error. */
+  readFile(path: string, limit?: number): Promise<Uint8Array>;
   /** Permission bits of a file, for the warnings of `validate` and `get`. */
   fileMode(path: string): Promise<number>;
   now(): Date;
   /** The user pullkey runs as; cache files must belong to it. */
   uid: number;
+  /**
+   * When the exec began, on the performance.now() clock: the plugin's time budget counts from
+   * here. Absent (in-process tests), it counts from when the command starts.
+   */
+  startedAt?: number;
 }
 
 import { PullkeyError } from "./errors.js";

@@ -1,7 +1,13 @@
-import { constants, fstatSync, readSync, writeSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { fstatSync, readSync, writeSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { run } from "./cli.js";
+import { readFileBounded } from "./files.js";
 import { EXIT_FAILURE } from "./io.js";
+
+// Node prints every process warning (a library's deprecation, the yaml parser's warnings with
+// the offending config line) to stderr. On failure the kubelet logs our stderr, which must hold
+// only pullkey's own line; warnings that matter are reported by pullkey itself.
+process.removeAllListeners("warning");
 
 // The entry point only wires the process into run(). fs.readSync/writeSync on fds 0 and 1 start
 // faster than process.stdin/stdout streams, and setting exitCode (not process.exit) lets the
@@ -45,19 +51,6 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-/**
- * Reads a whole file, opened with O_NONBLOCK: a FIFO planted where a secret file should be then
- * reads as empty instead of blocking a libuv thread forever, which would also block exit.
- */
-async function readFileNonBlocking(path: string): Promise<Uint8Array> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
 run({
   argv: process.argv.slice(2),
   env: process.env,
@@ -67,10 +60,14 @@ run({
   stdinIsTTY: fstatSync(0).isCharacterDevice(),
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),
-  readFile: readFileNonBlocking,
+  readFile: (path, limit) => readFileBounded(path, limit),
   fileMode: async (path) => (await stat(path)).mode,
   now: () => new Date(),
   uid: process.getuid?.() ?? 0,
+  // The exec's time budget counts from 0 on the performance.now() clock: the process's time
+  // origin, set as node starts. So node's start-up and loading the bundle, before this file's
+  // first line, are counted too, as they are on the kubelet's one-minute clock.
+  startedAt: 0,
 }).then(
   (status) => {
     process.exitCode = status;

@@ -227,16 +227,18 @@ async function installOptions(
   root: string,
   run: RunCommand,
 ): Promise<InstallOptions> {
-  const hostFile = async (path: string, what: string) => {
+  // The executable (~105 MiB) is the one file pullkey reads past the 1 MiB every other file gets.
+  const hostFile = async (path: string, what: string, limit?: number) => {
     const abs = isAbsolute(path) ? path : resolve(io.cwd, path);
-    return { bytes: await readNamedFile(io.readFile, abs, what, "USAGE"), from: abs };
+    const read = (file: string) => io.readFile(file, limit);
+    return { bytes: await readNamedFile(read, abs, what, "USAGE"), from: abs };
   };
   if (!v.executable)
     throw new PullkeyError(
       "USAGE",
       "install needs --executable FILE (scripts/install.sh passes it)",
     );
-  const executable = await hostFile(v.executable, "executable");
+  const executable = await hostFile(v.executable, "executable", 1024 * 1024 * 1024);
   const flavour = v.flavour;
   if (flavour !== undefined && !(FLAVOURS as readonly string[]).includes(flavour)) {
     throw new PullkeyError("USAGE", `--flavour ${flavour} is not one of ${FLAVOURS.join(", ")}`);

@@ -18,16 +18,20 @@ export function compileConfig(
   } catch {
     throw new PullkeyError("CONFIG_INVALID", `config ${file} is not UTF-8 text`);
   }
-  const doc = parseConfigText(text, file);
+  const yamlWarnings: string[] = [];
+  const doc = parseConfigText(text, file, yamlWarnings);
   const { config, errors, warnings } = validateConfig(doc, file);
   if (!config) {
     throw new PullkeyError("CONFIG_INVALID", `config ${file} is invalid: ${errors.join("; ")}`);
   }
-  return { config, warnings };
+  return { config, warnings: [...yamlWarnings, ...warnings] };
 }
 
-/** Parses config text: JSON for `.json` files, YAML (a JSON superset) otherwise. */
-export function parseConfigText(text: string, file: string): unknown {
+/**
+ * Parses config text: JSON for `.json` files, YAML (a JSON superset) otherwise. YAML warnings
+ * (without config text) are added to `warnings`.
+ */
+export function parseConfigText(text: string, file: string, warnings: string[] = []): unknown {
   if (file.endsWith(".json")) {
     try {
       return JSON.parse(text);
@@ -38,5 +42,5 @@ export function parseConfigText(text: string, file: string): unknown {
       );
     }
   }
-  return parseYaml(text, file);
+  return parseYaml(text, file, warnings);
 }

@@ -8,14 +8,14 @@ import { createSource } from "../sources/index.js";
 /**
  * The real collaborators of the core for one exec: sources reading through the node-local cache,
  * the exec's deadline as an AbortSignal, the clock. `warn` receives problems that do not fail
- * the exec.
+ * the exec. Without a `signal` (human commands), the deadline is execTimeout from now.
  */
 export function liveAnswerDeps(
   io: Io,
   config: Config,
   warn: (message: string) => void,
+  signal: AbortSignal = AbortSignal.timeout(config.execTimeoutMs),
 ): AnswerDeps {
-  const signal = AbortSignal.timeout(config.execTimeoutMs);
   return {
     createSource: (spec) =>
       createSource(spec, {

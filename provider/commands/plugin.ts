@@ -1,46 +1,112 @@
 import { isAbsolute } from "node:path";
 import { locateConfig, readConfig } from "../config/read.js";
-import { answerRequest } from "../core/answer.js";
+import { type Answer, answerRequest } from "../core/answer.js";
+import { afterAbort, BUDGET_BEFORE_CONFIG_MS, ExecBudget, untilAborted } from "../core/deadline.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
+import { formatDuration } from "../protocol/duration.js";
 import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
 import { encodeResponse } from "../protocol/response.js";
 import { liveAnswerDeps } from "./live-deps.js";
+import type { Observer } from "./observe.js";
+
+/**
+ * How long recording (metrics, log) may run after the answer: what is left of the budget, but at
+ * least enough to log a failure at the deadline and at most a second. The longest budget (50 s)
+ * plus this stays inside the kubelet's one-minute kill.
+ */
+const RECORDING_MS = { min: 250, max: 1_000 };
+
+/**
+ * How long the frame waits, after the budget runs out, for the work's own failure (which names
+ * the source that was slow) before it gives up with a generic one.
+ */
+const GRACE_MS = 100;
 
 /**
  * Kubelet mode: one request on stdin, one response on stdout, or on any failure a non-zero exit,
- * nothing on stdout and one line on stderr, which the kubelet copies into its log.
+ * nothing on stdout and one line on stderr, which the kubelet copies into its log. Everything
+ * until the answer runs under one budget counted from the process's start; metrics and the log
+ * are written after the answer and can neither delay it nor change the exit status.
  */
 export async function pluginCommand(
   io: Io,
   options: { config?: string | undefined },
 ): Promise<number> {
+  const budget = new ExecBudget(io.startedAt ?? performance.now(), BUDGET_BEFORE_CONFIG_MS);
+  let observer: Observer | undefined;
+  let answer: Answer | undefined;
+  let failure: unknown;
+  let status: number;
   try {
-    if (io.stdinIsTTY) {
-      throw new PullkeyError(
-        "REQUEST_INVALID",
-        "stdin is a terminal: pullkey with no command is the kubelet plugin and reads a CredentialProviderRequest on stdin; try `pullkey get IMAGE` or `pullkey --help`",
-      );
-    }
-    const request = decodeRequest(io.readStdin(MAX_REQUEST_BYTES + 1));
-    const located = locateConfig(options.config, io.env, io.cwd);
-    if (!isAbsolute(located.given)) {
-      throw new PullkeyError(
-        "USAGE",
-        `config path ${located.given} (from ${located.origin}) is relative; the kubelet's working directory is not defined, so give an absolute path`,
-      );
-    }
-    const { config } = await readConfig(located.path, located.origin, io.readFile, { uid: io.uid });
-    // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
-    const deps = liveAnswerDeps(io, config, () => undefined);
-    // Only a config with `metrics` or `log` loads their code, and recording never fails the exec.
-    const { response } = await (config.metrics || config.log
-      ? (await import("./observe.js")).observedAnswer(request, config, deps)
-      : answerRequest(request, config, deps));
-    io.stdout(encodeResponse(response));
-    return EXIT_OK;
+    answer = await untilAborted(
+      answerWithin(io, options, budget, (o) => {
+        observer = o;
+      }),
+      afterAbort(budget.signal, GRACE_MS),
+      () => outOfTime(budget),
+    );
+    io.stdout(encodeResponse(answer.response));
+    status = EXIT_OK;
   } catch (err) {
+    failure = err;
     io.stderr(`${errorLine(err)}\n`);
-    return exitStatusFor(err);
+    status = exitStatusFor(err);
   }
+  if (observer) {
+    const ms = Math.min(RECORDING_MS.max, Math.max(RECORDING_MS.min, budget.remainingMs()));
+    const cap = new ExecBudget(performance.now(), ms);
+    const warnings = await untilAborted(
+      observer.record(answer, failure),
+      cap.signal,
+      () => new Error("recording ran out of time"),
+    ).catch(() => []);
+    cap.close();
+    // On failure stderr must hold the one error line; on success the kubelet discards stderr,
+    // so a warning there reaches only someone running pullkey by hand.
+    if (status === EXIT_OK)
+      for (const warning of warnings) io.stderr(`pullkey: warning: ${warning}\n`);
+  }
+  budget.close();
+  return status;
+}
+
+async function answerWithin(
+  io: Io,
+  options: { config?: string | undefined },
+  budget: ExecBudget,
+  observing: (observer: Observer) => void,
+): Promise<Answer> {
+  if (io.stdinIsTTY) {
+    throw new PullkeyError(
+      "REQUEST_INVALID",
+      "stdin is a terminal: pullkey with no command is the kubelet plugin and reads a CredentialProviderRequest on stdin; try `pullkey get IMAGE` or `pullkey --help`",
+    );
+  }
+  const request = decodeRequest(io.readStdin(MAX_REQUEST_BYTES + 1));
+  const located = locateConfig(options.config, io.env, io.cwd);
+  if (!isAbsolute(located.given)) {
+    throw new PullkeyError(
+      "USAGE",
+      `config path ${located.given} (from ${located.origin}) is relative; the kubelet's working directory is not defined, so give an absolute path`,
+    );
+  }
+  const { config } = await readConfig(located.path, located.origin, io.readFile, { uid: io.uid });
+  budget.setLimit(config.execTimeoutMs);
+  if (budget.signal.aborted) throw outOfTime(budget, "before the source was asked");
+  // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
+  const deps = liveAnswerDeps(io, config, () => undefined, budget.signal);
+  if (!config.metrics && !config.log) return answerRequest(request, config, deps);
+  // Only a config with `metrics` or `log` loads their code.
+  const observer = (await import("./observe.js")).observe(request, config, deps, budget.startedAt);
+  observing(observer);
+  return answerRequest(request, config, observer.deps);
+}
+
+function outOfTime(budget: ExecBudget, when = "before the answer"): PullkeyError {
+  const spent = formatDuration(Math.round(performance.now() - budget.startedAt));
+  return new PullkeyError(
+    "DEADLINE_EXCEEDED",
+    `the exec's time budget (execTimeout ${formatDuration(budget.limitMs)}, counted from the start of the process) ran out ${when}: ${spent} spent`,
+  );
 }

@@ -1,0 +1,202 @@
+import { execFileSync, spawn } from "node:child_process";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ARTIFACTS,
+  capturedOutputs,
+  type Exec,
+  exec,
+  execAsync,
+  recordOutput,
+} from "./artifacts.js";
+import { expectNoLeaks } from "./leaks.js";
+
+// The exec's one budget, counted from the start of the process, and the recording (log, metrics)
+// that comes after the answer and can neither delay it nor change its exit status. Faults a
+// real peer cannot produce (a held-open stdin, a resetting backend) come from this process.
+const SECRET = "budget-suite-secret-5c1d";
+const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
+let dir: string;
+let configs = 0;
+let resetting: Server;
+let resetPort = 0;
+const held: number[] = [];
+
+/** A config in its own folder (own state), with a static source reading the secret file. */
+function config(extra: string, source?: string): string {
+  const folder = join(dir, `c${configs++}`);
+  mkdirSync(folder);
+  const file = join(folder, "config.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: pullkey/v1
+kind: PullkeyConfig
+stateDir: ${join(folder, "state")}
+${extra}
+rules:
+  - name: hub
+    preset: dockerhub
+    source:
+${source ?? `      type: static\n      username: u\n      passwordFile: ${join(dir, "password")}`}
+`,
+  );
+  return file;
+}
+
+/** Runs like the kubelet, but keeps stdin open `holdMs` after writing the request. */
+function execSlowStdin(path: string, file: string, holdMs: number): Promise<Exec & { ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(path, ["--config", file]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const captured = { status, stdout, stderr };
+      recordOutput(captured);
+      resolve({ ...captured, ms: performance.now() - started });
+    });
+    child.stdin.write(REQUEST);
+    setTimeout(() => child.stdin.end(), holdMs);
+  });
+}
+
+function expectOneFailureLine(result: Exec, code: string): void {
+  expect(result.stdout).toBe("");
+  expect(result.status).toBe(1);
+  expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(result.stderr).toMatch(new RegExp(`^pullkey: ${code}: `));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "pullkey-budget-"));
+  writeFileSync(join(dir, "password"), SECRET, { mode: 0o600 });
+  resetting = createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+  resetPort = (resetting.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => resetting.close(resolve));
+  for (const fd of held) closeSync(fd);
+  expectNoLeaks(capturedOutputs(), [SECRET]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(ARTIFACTS)("the $name's time budget", ({ path }) => {
+  it("counts the time before the config is read: a 1s budget spent waiting for stdin fails, though the source is instant", async () => {
+    const result = await execSlowStdin(path, config("execTimeout: 1s"), 1_500);
+    expectOneFailureLine(result, "DEADLINE_EXCEEDED");
+    expect(result.stderr).toContain(
+      "the exec's time budget (execTimeout 1s, counted from the start of the process) ran out before the source was asked",
+    );
+  });
+
+  it("answers when the same wait fits in the budget", async () => {
+    const result = await execSlowStdin(path, config("execTimeout: 5s"), 500);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).auth["docker.io"].password).toBe(SECRET);
+  });
+});
+
+describe.each(ARTIFACTS)("the $name recording after the answer", ({ path }) => {
+  const logRows = [
+    {
+      name: "a FIFO nobody reads",
+      make: (file: string) => execFileSync("mkfifo", [file]),
+      says: "is a FIFO or device with no reader, not a regular file",
+    },
+    {
+      name: "a FIFO with a reader",
+      make: (file: string) => {
+        execFileSync("mkfifo", [file]);
+        // Held open read-write (never read) until the suite ends: a reader is present.
+        held.push(openSync(file, constants.O_RDWR | constants.O_NONBLOCK));
+      },
+      says: "is a FIFO, not a regular file",
+    },
+    {
+      name: "a folder",
+      make: (file: string) => mkdirSync(file),
+      says: "is a directory, not a regular file",
+    },
+  ];
+
+  it.each(logRows)("answers at once, exit 0, when log.file is $name", ({ make, says }) => {
+    const log = join(dir, `log-${configs}`);
+    make(log);
+    const result = exec(path, ["--config", config(`log:\n  file: ${log}`)], REQUEST);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).auth["docker.io"].password).toBe(SECRET);
+    expect(result.stderr).toBe(`pullkey: warning: log.file ${log}: ${says}; no log line written\n`);
+  });
+
+  it("answers when log.file is a device, and writes nothing to it", () => {
+    const result = exec(path, ["--config", config("log:\n  file: /dev/null")], REQUEST);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("log.file /dev/null: is a device, not a regular file");
+  });
+
+  it("keeps stderr to the one error line when the exec fails and the log cannot be written", () => {
+    const log = join(dir, `log-${configs}`);
+    mkdirSync(log);
+    const file = config(
+      `log:\n  file: ${log}`,
+      `      type: static\n      username: u\n      passwordFile: ${join(dir, "absent")}`,
+    );
+    expectOneFailureLine(exec(path, ["--config", file], REQUEST), "SOURCE_UNREADABLE");
+  });
+});
+
+describe.each(ARTIFACTS)("the $name reporting a reset connection", ({ path }) => {
+  const sources = [
+    {
+      name: "Vault",
+      source: () =>
+        `      type: vault\n      address: http://127.0.0.1:${resetPort}\n      auth: {method: token, tokenFile: ${join(dir, "password")}}\n      secret: {engine: kv-v2, mount: secret, path: hub}`,
+    },
+    {
+      name: "Secrets Manager",
+      source: () =>
+        `      type: awsSecretsManager\n      secretId: hub\n      region: us-east-1\n      endpoint: http://127.0.0.1:${resetPort}`,
+    },
+  ];
+
+  it.each(sources)(
+    "says $name reset the connection, not that it did not answer in time",
+    async ({ source }) => {
+      const result = await execAsync(
+        path,
+        ["--config", config("execTimeout: 10s", source())],
+        REQUEST,
+        {
+          env: {
+            AWS_ACCESS_KEY_ID: "AKIARESETTEST",
+            AWS_SECRET_ACCESS_KEY: "reset-test-key",
+            AWS_EC2_METADATA_DISABLED: "true",
+          },
+        },
+      );
+      expectOneFailureLine(result, "SOURCE_UNREACHABLE");
+      expect(result.stderr).toContain("connection reset by the other side (ECONNRESET)");
+      expect(result.stderr).not.toContain("in time");
+    },
+  );
+});

@@ -3,8 +3,8 @@ import { locateConfig, readConfig } from "../config/read.js";
 import { type Answer, answerRequest } from "../core/answer.js";
 import { afterAbort, BUDGET_BEFORE_CONFIG_MS, ExecBudget, untilAborted } from "../core/deadline.js";
 import { errorLine, PullkeyError } from "../errors.js";
+import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
-import { formatDuration } from "../protocol/duration.js";
 import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
 import { encodeResponse } from "../protocol/response.js";
 import { liveAnswerDeps } from "./live-deps.js";
@@ -104,9 +104,9 @@ async function answerWithin(
 }
 
 function outOfTime(budget: ExecBudget, when = "before the answer"): PullkeyError {
-  const spent = formatDuration(Math.round(performance.now() - budget.startedAt));
+  const spent = formatGoDuration(Math.round(performance.now() - budget.startedAt));
   return new PullkeyError(
     "DEADLINE_EXCEEDED",
-    `the exec's time budget (execTimeout ${formatDuration(budget.limitMs)}, counted from the start of the process) ran out ${when}: ${spent} spent`,
+    `the exec's time budget (execTimeout ${formatGoDuration(budget.limitMs)}, counted from the start of the process) ran out ${when}: ${spent} spent`,
   );
 }

@@ -1,21 +1,24 @@
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runDoctor } from "../doctor/doctor.js";
 import { type HttpClient, nodeHttpClient } from "../doctor/http.js";
-import { rootedNodeView } from "../doctor/node.js";
 import { renderJson, renderText } from "../doctor/report.js";
 import { errorLine, PullkeyError } from "../errors.js";
+import { MANIFEST_PATH, parseManifest } from "../install/manifest.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitStatusFor, type Io } from "../io.js";
+import { lenientFs, type NodeFs, rootedFs } from "../node/fs.js";
 import { liveAnswerDeps } from "./live-deps.js";
 
-export const DOCTOR_HELP = `pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR]
+export const DOCTOR_HELP = `pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR] [--name NAME]
 
 Checks, one line each, what a pull of IMAGE goes through on this node:
   kubelet-flags     --image-credential-provider-config and --image-credential-provider-bin-dir
-                    (from the running kubelet, else kubeadm/EKS env files, the kubelet unit, k3s/RKE2)
+                    on the kubelet's command line as its unit, drop-ins and environment files
+                    (or k3s/RKE2 config) give it, and which file and line set each; compared
+                    with the running kubelet's; skip off a node
   kubelet-config    the CredentialProviderConfig is there and valid
-  kubelet-provider  it has a provider named pullkey whose matchImages match IMAGE
-  kubelet-binary    <bin-dir>/pullkey exists and is executable
+  kubelet-provider  it has pullkey's provider (the installed --name) whose matchImages match IMAGE
+  kubelet-binary    <bin-dir>/<name> exists and is executable
   config            pullkey's config (--config, $PULLKEY_CONFIG, the kubelet entry's --config, default)
   rule, source, credentials
                     the rule for IMAGE, and a fetch from its source, past the node cache
@@ -25,7 +28,10 @@ Checks, one line each, what a pull of IMAGE goes through on this node:
 
 Never prints a password or token. Exit status 0 when no check fails, 1 otherwise, 2 usage error.
   --json       one JSON document instead of lines
-  --root DIR   read the node's kubelet files (and /proc) under DIR instead of /
+  --root DIR   read the node's files under DIR instead of /: kubelet files, /proc, and the
+               pullkey config found there with its secrets and state (--config FILE and
+               $PULLKEY_CONFIG name this host's files, read as given)
+  --name NAME  the provider name pullkey runs under (default: the installed one, else pullkey)
 `;
 
 /** `pullkey doctor`: parses its own arguments (like install) and prints the report; tests pass `http`. */
@@ -51,17 +57,22 @@ export async function doctorCommand(
   }
   try {
     const root = values.root === undefined ? "/" : resolveRoot(values.root, io.cwd);
-    if ((await rootedNodeView("/").kind(root))?.type !== "dir") {
+    if ((await lenientFs(rootedFs("/")).kind(root))?.type !== "dir") {
       throw new PullkeyError("USAGE", `--root ${root} is not a folder`);
     }
+    const node = lenientFs(rootedFs(root));
+    const config = values.config === undefined ? undefined : resolveRoot(values.config, io.cwd);
+    const name = values.name ?? (await installedName(node)) ?? "pullkey";
+    const nodeIo = rootedIo(io, root);
     const report = await runDoctor(
-      { image: positionals[0], config: values.config, root },
+      { image: positionals[0], config, root, name },
       {
         io,
-        node: rootedNodeView(root),
+        ...(root === "/" ? {} : { nodeIo }),
+        node,
         http,
-        answerDeps: (config) => ({
-          ...liveAnswerDeps(io, config, () => undefined),
+        answerDeps: (config, configIo) => ({
+          ...liveAnswerDeps(configIo, config, () => undefined),
           // The doctor asks the source itself: a fresh cache entry would hide a broken backend.
           throughCache: undefined,
         }),
@@ -82,6 +93,7 @@ function parse(argv: readonly string[]) {
       config: { type: "string" },
       json: { type: "boolean" },
       root: { type: "string" },
+      name: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -95,4 +107,20 @@ function parse(argv: readonly string[]) {
 
 function resolveRoot(root: string, cwd: string): string {
   return isAbsolute(root) ? root : resolve(cwd, root);
+}
+
+/** The provider name the installer recorded, if pullkey was installed with the installer. */
+async function installedName(node: NodeFs): Promise<string | undefined> {
+  return parseManifest(await node.read(MANIFEST_PATH))?.name;
+}
+
+/** Reads node paths (pullkey's config, its secret files) under `root`; a path already in the tree as given. */
+function rootedIo(io: Io, root: string): Io {
+  const at = (path: string) =>
+    !isAbsolute(path) || path.startsWith(`${root}/`) ? path : join(root, path);
+  return {
+    ...io,
+    readFile: (path) => io.readFile(at(path)),
+    fileMode: (path) => io.fileMode(at(path)),
+  };
 }

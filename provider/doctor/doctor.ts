@@ -7,19 +7,12 @@ import { chooseRule } from "../core/choose.js";
 import { errorLine, quote } from "../errors.js";
 import type { Io } from "../io.js";
 import { urlsMatch } from "../matching/match.js";
+import type { NodeFs } from "../node/fs.js";
 import { API_GROUP } from "../protocol/api.js";
 import { cacheCheck } from "./cache-check.js";
 import type { HttpClient } from "./http.js";
-import {
-  binaryCheck,
-  flagsCheck,
-  gatherKubeletInputs,
-  kubeletConfigCheck,
-  type NodeView,
-  providerCheck,
-  providerConfigPath,
-  resolveKubeletFlags,
-} from "./kubelet.js";
+import { binaryCheck, kubeletConfigCheck, providerCheck, providerConfigPath } from "./kubelet.js";
+import { kubeletFlagsCheck } from "./kubelet-flags.js";
 import { metricsCheck } from "./metrics-check.js";
 import { describeWindow } from "./ratelimit.js";
 import { type ImageReference, parseImageReference } from "./reference.js";
@@ -31,14 +24,18 @@ export interface DoctorOptions {
   config?: string | undefined;
   /** Where the node's files are: "/" on a node, a copy of one in tests. */
   root: string;
+  /** The kubelet provider name pullkey runs under (`install --name`). */
+  name: string;
 }
 
 export interface DoctorDeps {
   io: Io;
-  node: NodeView;
+  node: NodeFs;
   http: HttpClient;
   /** The core's collaborators for one fetch, straight from the source (no node cache). */
-  answerDeps(config: Config): AnswerDeps;
+  answerDeps(config: Config, io: Io): AnswerDeps;
+  /** The node's files under --root (absent on a node): a config found on the node reads through it. */
+  nodeIo?: Io;
 }
 
 /** The whole registry flow gets this long; a hung registry then fails its line, not the run. */
@@ -55,24 +52,27 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
     options.image === undefined ? undefined : parseImageReference(options.image);
   const checks: CheckResult[] = [];
 
-  const flags = resolveKubeletFlags(await gatherKubeletInputs(deps.node));
-  checks.push(flagsCheck(flags));
+  const flags = await kubeletFlagsCheck(deps.node);
+  checks.push(flags.check);
   let kubeletPullkeyConfig: string | undefined;
   if (flags.config) {
-    const { check, providers } = await kubeletConfigCheck(deps.node, flags.config.value);
+    const { check, providers } = await kubeletConfigCheck(deps.node, flags.config);
     checks.push(check);
     if (providers) {
-      const found = providerCheck(providers, flags.config.value, image?.name);
+      const found = providerCheck(providers, flags.config, image?.name, options.name);
       checks.push(found.check);
       if (found.provider) kubeletPullkeyConfig = providerConfigPath(found.provider);
     }
   }
-  if (flags.binDir) checks.push(await binaryCheck(deps.node, flags.binDir.value));
+  if (flags.binDir) checks.push(await binaryCheck(deps.node, flags.binDir, options.name));
 
-  const config = await configCheck(options, deps, kubeletPullkeyConfig, checks);
+  const found = await configCheck(options, deps, kubeletPullkeyConfig, checks);
+  const config = found?.config;
   if (!config) return finish(checks, image);
-  checks.push(await cacheCheck(config, deps.io.uid));
-  const metrics = await metricsCheck(config, deps.io.now());
+  // Under --root, the state folder and the metrics textfile are the tree's, not this host's.
+  const local = found?.onNode && options.root !== "/" ? underRoot(config, options.root) : config;
+  checks.push(await cacheCheck(local, deps.io.uid));
+  const metrics = await metricsCheck(local, deps.io.now());
   if (metrics) checks.push(metrics);
   if (!image) {
     checks.push({
@@ -111,7 +111,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
       const answer = await answerRequest(
         { apiVersion: `${API_GROUP}/v1`, image: image.name },
         config,
-        deps.answerDeps(config),
+        deps.answerDeps(config, found?.io ?? deps.io),
       );
       const ms = Date.now() - started;
       checks.push({
@@ -156,6 +156,19 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   return finish(checks, image);
 }
 
+/** The config with its state folder and metrics textfile read under --root (a path already there stays). */
+function underRoot(config: Config, root: string): Config {
+  const at = (path: string) => (path.startsWith(`${root}/`) ? path : join(root, path));
+  const metrics = config.metrics;
+  return {
+    ...config,
+    stateDir: at(config.stateDir),
+    ...(metrics?.textfile !== undefined
+      ? { metrics: { ...metrics, textfile: at(metrics.textfile) } }
+      : {}),
+  };
+}
+
 function finish(checks: CheckResult[], image: ImageReference | undefined): DoctorReport {
   return {
     ...(image
@@ -168,20 +181,21 @@ function finish(checks: CheckResult[], image: ImageReference | undefined): Docto
 
 /**
  * pullkey's own config: --config, else PULLKEY_CONFIG, else the file the kubelet's pullkey entry
- * names (under --root), else the default.
+ * names, else the default. The last two are the node's: under --root, they and every file they
+ * name are read from the tree; the first two are this host's files, read as given.
  */
 async function configCheck(
   options: DoctorOptions,
   deps: DoctorDeps,
   fromKubelet: string | undefined,
   checks: CheckResult[],
-): Promise<Config | undefined> {
-  const { io } = deps;
-  let located = locateConfig(options.config, io.env, io.cwd);
+): Promise<{ config: Config; io: Io; onNode: boolean } | undefined> {
+  let located = locateConfig(options.config, deps.io.env, deps.io.cwd);
+  const onNode = located.origin === "default";
+  const io = onNode ? (deps.nodeIo ?? deps.io) : deps.io;
   let origin = located.origin === "default" ? "pullkey's default" : located.origin;
   if (located.origin === "default" && fromKubelet !== undefined) {
-    const path = options.root === "/" ? fromKubelet : join(options.root, fromKubelet);
-    located = { path, origin: "default", given: fromKubelet };
+    located = { path: fromKubelet, origin: "default", given: fromKubelet };
     origin = "the kubelet's pullkey entry";
   }
   try {
@@ -197,7 +211,7 @@ async function configCheck(
       status: notes.length ? "warn" : "ok",
       summary: `${located.path} (from ${origin}) is valid: ${config.rules.length} rule${config.rules.length === 1 ? "" : "s"}${notes.length ? `; ${notes.join("; ")}` : ""}`,
     });
-    return config;
+    return { config, io, onNode };
   } catch (err) {
     checks.push({
       id: "config",

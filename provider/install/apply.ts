@@ -1,6 +1,6 @@
 import { PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
-import type { NodeFs } from "./fs.js";
+import type { NodeFs } from "../node/fs.js";
 import { BACKUP_DIR, backupPath, backupStamp, MANIFEST_PATH } from "./manifest.js";
 import type { FileChange } from "./plan.js";
 

@@ -47,10 +47,11 @@ function diffLines(a: string[], b: string[]): Op[] {
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       ops.push({ kind: " ", line: a[i] ?? "", aLine: i++, bLine: j++ });
-    } else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-      ops.push({ kind: "+", line: b[j] ?? "", aLine: i, bLine: j++ });
-    } else {
+    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+      // On a tie the removal goes first, as diff -u prints a changed line: - then +.
       ops.push({ kind: "-", line: a[i] ?? "", aLine: i++, bLine: j });
+    } else {
+      ops.push({ kind: "+", line: b[j] ?? "", aLine: i, bLine: j++ });
     }
   }
   return ops;

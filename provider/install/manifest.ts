@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * What the installer added, kept on the node so `uninstall` removes exactly that and a second
  * install knows which entries and files are its own.
@@ -24,11 +26,16 @@ export interface FileRecord {
   sha256: string;
   /** Backup of the file as it was before the first install (edited files only). */
   original?: string;
-  /** kubelet-config: the provider entry the installer owns. */
+  /** kubelet-config: the provider entry the installer owns, as it last wrote it. */
   provider?: string;
-  /** flags: the variable and the words the installer added to it. */
+  entry?: unknown;
+  /** kubelet-config: a same-named entry `--force` replaced, put back while pullkey's is unchanged. */
+  replaced?: unknown;
+  /** flags: the variable and the words the installer added to it (env-file targets). */
   variable?: string;
   words?: string[];
+  /** flags: whether install added the whole assignment, quotes around an empty one, or words. */
+  edit?: "line" | "quotes" | "words";
 }
 
 export interface Manifest {
@@ -65,4 +72,44 @@ export function backupStamp(now: Date): string {
 /** Where the pre-install copy of a file goes. */
 export function backupPath(path: string, stamp: string): string {
   return `${BACKUP_DIR}/${stamp}${path.replace(/\//g, "%")}`;
+}
+
+/** sha256 hex of bytes; the manifest records what was written so uninstall can tell edits apart. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The next manifest: the previous records, updated for every file this run writes. */
+export function nextManifest(
+  previous: Manifest | undefined,
+  run: { name: string; flavour: string; stamp: string; dirs: string[] },
+  changes: readonly {
+    path: string;
+    role: FileRole;
+    before?: Uint8Array | undefined;
+    after?: Uint8Array | undefined;
+  }[],
+  extra: (path: string, role: FileRole) => Partial<FileRecord>,
+): Manifest {
+  const files = new Map<string, FileRecord>();
+  for (const record of previous?.files ?? []) files.set(record.path, record);
+  for (const change of changes) {
+    if (change.after === undefined) continue;
+    const old = files.get(change.path);
+    const record: FileRecord = {
+      path: change.path,
+      role: change.role,
+      created: old ? old.created : change.before === undefined,
+      sha256: sha256(change.after),
+      ...(old?.original
+        ? { original: old.original }
+        : !old && change.before !== undefined
+          ? { original: backupPath(change.path, run.stamp) }
+          : {}),
+      ...extra(change.path, change.role),
+    };
+    files.set(change.path, record);
+  }
+  const dirs = [...new Set([...(previous?.dirs ?? []), ...run.dirs])];
+  return { version: 1, name: run.name, flavour: run.flavour, files: [...files.values()], dirs };
 }

@@ -1,24 +1,43 @@
-import { PullkeyError } from "../errors.js";
-import { removeFromEnvFile } from "./flags.js";
-import { FLAVOURS, type Flavour, resolveLayout } from "./flavours.js";
-import { type NodeFs, sha256 } from "./fs.js";
-import { providerEntries, removeProvider } from "./kubelet-config/document.js";
-import { MANIFEST_PATH, parseManifest } from "./manifest.js";
+import { isDeepStrictEqual } from "node:util";
+import { FLAVOURS, type Flavour } from "../node/flavour.js";
+import type { NodeFs } from "../node/fs.js";
+import { onlyEmptyAssignment, undoEnvEdit } from "./env-edit.js";
+import {
+  type ProviderEntry,
+  providerEntries,
+  removeProvider,
+  upsertProvider,
+} from "./kubelet-config/document.js";
+import { resolveLayout } from "./layout.js";
+import {
+  type FileRecord,
+  MANIFEST_PATH,
+  type Manifest,
+  parseManifest,
+  sha256,
+} from "./manifest.js";
 import type { FileChange, Plan } from "./plan.js";
 
 /**
- * Plans an uninstall from the manifest: a file the installer created is deleted; a file it
- * edited gets its original bytes back when nobody changed it since, else only the installer's
- * own entry or flag words are taken out. Flags go first, the executable last, so the kubelet
- * never points at a missing executable.
+ * Plans an uninstall from the manifest: it takes out pullkey's edits, not the file's history.
+ * In the kubelet's files only the words and the entry pullkey added go (an entry `--force`
+ * replaced comes back only while pullkey's is still as written); everything else stays as it
+ * is now. pullkey's own files are deleted, or get back what they replaced while unchanged.
+ * Flags go first, the executable last, so the kubelet never points at a missing executable.
+ * With nothing recorded there is nothing to do, and that is not an error.
  */
-export async function planUninstall(fs: NodeFs): Promise<Plan & { dirs: string[] }> {
+export async function planUninstall(
+  fs: NodeFs,
+): Promise<Plan & { dirs: string[]; nothing?: string }> {
   const manifest = parseManifest(await fs.read(MANIFEST_PATH));
   if (!manifest) {
-    throw new PullkeyError(
-      "USAGE",
-      `no install recorded in ${MANIFEST_PATH}: nothing to uninstall`,
-    );
+    return {
+      changes: [],
+      warnings: [],
+      notes: [],
+      dirs: [],
+      nothing: `no install recorded in ${MANIFEST_PATH}: nothing to uninstall`,
+    };
   }
   const warnings: string[] = [];
   const changes: FileChange[] = [];
@@ -27,33 +46,8 @@ export async function planUninstall(fs: NodeFs): Promise<Plan & { dirs: string[]
   for (const record of records) {
     const before = await fs.read(record.path);
     if (before === undefined) continue;
-    const untouched = sha256(before) === record.sha256;
-    const text = new TextDecoder().decode(before);
-    let after: Uint8Array | undefined;
-    if (!untouched && record.role === "kubelet-config") {
-      // Someone edited the kubelet's config since: take out pullkey's entry, keep theirs.
-      const edited = removeProvider(text, record.provider ?? manifest.name);
-      const empty = (providerEntries(edited) ?? []).length === 0;
-      warnings.push(`${record.path} changed since the install: only pullkey's entry is taken out`);
-      after = record.created && empty ? undefined : new TextEncoder().encode(edited);
-    } else if (!untouched && record.role === "flags" && record.variable) {
-      warnings.push(`${record.path} changed since the install: only pullkey's flags are taken out`);
-      after = new TextEncoder().encode(
-        removeFromEnvFile(text, record.variable, record.words ?? []),
-      );
-    } else {
-      // pullkey's own files, and anything unchanged since: back to exactly what was there.
-      if (!untouched && record.role !== "executable") {
-        warnings.push(`${record.path} changed since the install and is removed all the same`);
-      }
-      after = record.created ? undefined : await fs.read(record.original ?? "");
-      if (!record.created && after === undefined) {
-        warnings.push(
-          `${record.path}: the backup ${record.original} is gone; the file is left as it is`,
-        );
-        continue;
-      }
-    }
+    const after = await undo(fs, record, manifest, before, warnings);
+    if (after === "keep") continue;
     if (after !== undefined && Buffer.from(after).equals(before)) continue;
     changes.push({
       path: record.path,
@@ -64,17 +58,75 @@ export async function planUninstall(fs: NodeFs): Promise<Plan & { dirs: string[]
       dirMode: 0o755,
     });
   }
-  const manifestBytes = await fs.read(MANIFEST_PATH);
   changes.push({
     path: MANIFEST_PATH,
     role: "manifest",
-    before: manifestBytes,
+    before: await fs.read(MANIFEST_PATH),
     mode: 0o600,
     dirMode: 0o700,
   });
   // The flavour's restart commands, worked out while its files are still in place.
   const layout = (FLAVOURS as readonly string[]).includes(manifest.flavour)
-    ? await resolveLayout(manifest.flavour as Flavour, fs, {}).catch(() => undefined)
+    ? await resolveLayout(fs, { flavour: manifest.flavour as Flavour }).catch(() => undefined)
     : undefined;
   return { ...(layout ? { layout } : {}), changes, warnings, notes: [], dirs: manifest.dirs };
+}
+
+/** The file's next bytes (undefined: delete it), or "keep" to leave it alone. */
+async function undo(
+  fs: NodeFs,
+  record: FileRecord,
+  manifest: Manifest,
+  before: Uint8Array,
+  warnings: string[],
+): Promise<Uint8Array | undefined | "keep"> {
+  const text = Buffer.from(before).toString("utf8");
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const untouched = sha256(before) === record.sha256;
+  if (record.role === "flags" && record.variable) {
+    const next = undoEnvEdit(text, record.variable, record.words ?? [], record.edit ?? "words");
+    if (record.created && (next.trim() === "" || onlyEmptyAssignment(next, record.variable))) {
+      return undefined;
+    }
+    return encode(next);
+  }
+  if (record.role === "kubelet-config") {
+    const name = record.provider ?? manifest.name;
+    const current = (providerEntries(text) ?? []).find(
+      (e) => (e as ProviderEntry | null)?.name === name,
+    );
+    if (current === undefined) return "keep";
+    if (record.replaced !== undefined) {
+      if (record.entry !== undefined && !isDeepStrictEqual(current, record.entry)) {
+        warnings.push(
+          `${record.path}: provider ${name} changed since the install, so the entry it replaced is not put back; it is left as it is`,
+        );
+        return "keep";
+      }
+      return encode(upsertProvider(text, record.replaced as ProviderEntry));
+    }
+    const next = removeProvider(text, name);
+    if (record.created && (providerEntries(next) ?? []).length === 0) return undefined;
+    return encode(next);
+  }
+  if (record.role === "flags" || record.created) {
+    // pullkey's own file (its drop-in, config, secrets, executable): deleted.
+    if (!untouched && record.role !== "executable") {
+      warnings.push(`${record.path} changed since the install and is removed all the same`);
+    }
+    return undefined;
+  }
+  // pullkey replaced someone's file: theirs comes back only if pullkey's is still in place.
+  if (!untouched) {
+    warnings.push(`${record.path} changed since the install; it is left as it is`);
+    return "keep";
+  }
+  const original = record.original ? await fs.read(record.original) : undefined;
+  if (original === undefined) {
+    warnings.push(
+      `${record.path}: the backup ${record.original} is gone; the file is left as it is`,
+    );
+    return "keep";
+  }
+  return original;
 }

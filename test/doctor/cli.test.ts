@@ -67,11 +67,47 @@ describe("the pullkey doctor command", () => {
 
   it("finds pullkey's config through the kubelet's pullkey entry when --config is not given", async () => {
     const result = await doctor(["--root", root, "--json"]);
+    // A node path, read under --root.
     expect(result.report?.checks.find((c) => c.id === "config")).toEqual({
       id: "config",
       status: "ok",
-      summary: `${config} (from the kubelet's pullkey entry) is valid: 1 rule`,
+      summary: "/etc/pullkey/config.yaml (from the kubelet's pullkey entry) is valid: 1 rule",
     });
+  });
+
+  it("reads the secret files a node's config names from the --root tree, not this host", async () => {
+    const result = await doctor(["busybox", "--root", root, "--json"], {
+      http: {
+        request: async () => {
+          throw new Error("no network in this test");
+        },
+      },
+    });
+    // The password file is /etc/pullkey/token on the node: found under --root, so the source answers.
+    expect(result.report?.checks.find((c) => c.id === "source")?.status).toBe("ok");
+  });
+
+  it("skips the kubelet checks off a node instead of failing them", async () => {
+    const empty = tempDir("cli-empty");
+    const result = await doctor(["--root", empty, "--json", "--config", config]);
+    expect(result.report?.checks.find((c) => c.id === "kubelet-flags")?.status).toBe("skip");
+  });
+
+  it("checks the provider name the installer recorded", async () => {
+    const named = writeTree(tempDir("cli-named"), {
+      ...healthyNode(["docker.io"]),
+      "/var/lib/pullkey/install/manifest.json": JSON.stringify({
+        version: 1,
+        name: "acme-pullkey",
+        flavour: "kubeadm",
+        files: [],
+        dirs: [],
+      }),
+    });
+    const result = await doctor(["--root", named, "--json", "--config", config]);
+    expect(result.report?.checks.find((c) => c.id === "kubelet-provider")?.summary).toMatch(
+      /has no provider named "acme-pullkey"/,
+    );
   });
 
   it("fails the rule line for an image no rule serves", async () => {

@@ -8,6 +8,7 @@ import { doctorCommand } from "../../provider/commands/doctor.js";
 import type { HttpClient } from "../../provider/doctor/http.js";
 import type { DoctorReport } from "../../provider/doctor/report.js";
 import type { Io } from "../../provider/io.js";
+import { kubeadmDropIn, PACKAGED_KUBELET_SERVICE } from "../../provider/node/stock-units.js";
 
 /** A file in a fake node tree: text, and a mode when it matters (executables). */
 export type TreeFile = string | { text: string; mode: number };
@@ -63,6 +64,9 @@ export function kubeletConfig(
 /** A kubeadm node whose kubelet has both flags and a pullkey entry matching `matchImages`. */
 export function healthyNode(matchImages: string[], args?: string[]): Record<string, TreeFile> {
   return {
+    // What the kubeadm deb packages put on disk.
+    [PACKAGED_KUBELET_SERVICE.path]: PACKAGED_KUBELET_SERVICE.text,
+    [kubeadmDropIn("deb").path]: kubeadmDropIn("deb").text,
     "/var/lib/kubelet/kubeadm-flags.env":
       'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock"\n',
     "/etc/default/kubelet":

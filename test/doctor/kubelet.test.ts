@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeletInputs, resolveKubeletFlags } from "../../provider/doctor/kubelet.js";
 import {
   doctor,
   healthyNode,
@@ -32,6 +31,21 @@ beforeAll(() => {
 afterAll(() => removeTemps());
 
 const healthy = healthyNode(["docker.io"]);
+const PACKAGED = "/usr/lib/systemd/system/kubelet.service";
+const DROP_IN = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf";
+const K3S_UNIT = "[Service]\nExecStart=/usr/local/bin/k3s server\n";
+
+/** /proc/<pid>/cmdline of the kubelet the healthy kubeadm tree starts, with `flags` last. */
+function cmdline(...flags: string[]): string {
+  return `${[
+    "/usr/bin/kubelet",
+    "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
+    "--kubeconfig=/etc/kubernetes/kubelet.conf",
+    "--config=/var/lib/kubelet/config.yaml",
+    "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+    ...flags,
+  ].join("\0")}\0`;
+}
 const { "/etc/default/kubelet": _extra, ...withoutExtra } = healthy;
 const { [`${BIN}/pullkey`]: _binary, ...withoutBinary } = healthy;
 
@@ -59,7 +73,7 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       name: "a kubeadm node with both flags in /etc/default/kubelet",
       files: healthy,
       expected: {
-        "kubelet-flags": `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from KUBELET_EXTRA_ARGS in /etc/default/kubelet)`,
+        "kubelet-flags": `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from KUBELET_EXTRA_ARGS in /etc/default/kubelet:1)`,
         "kubelet-config": `ok: ${CPC} is valid (1 file; providers: pullkey)`,
         "kubelet-provider":
           'ok: provider "pullkey" (credentialprovider.kubelet.k8s.io/v1) with matchImages ["docker.io"]',
@@ -74,7 +88,7 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
         "/etc/default/kubelet": `KUBELET_EXTRA_ARGS="${CONFIG_FLAG} ${CPC}"\n`,
       },
       expected: {
-        "kubelet-flags": `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=/old (from KUBELET_EXTRA_ARGS in /etc/default/kubelet and KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env)`,
+        "kubelet-flags": `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=/old (from KUBELET_EXTRA_ARGS in /etc/default/kubelet:1 and KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env:1)`,
         "kubelet-config": `ok: ${CPC} is valid (1 file; providers: pullkey)`,
         "kubelet-provider":
           'ok: provider "pullkey" (credentialprovider.kubelet.k8s.io/v1) with matchImages ["docker.io"]',
@@ -82,10 +96,10 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       },
     },
     {
-      name: "a running kubelet whose argv (last occurrence wins) agrees with the files",
+      name: "a running kubelet whose argv agrees with the files",
       files: {
         ...healthy,
-        "/proc/4242/cmdline": `/usr/bin/kubelet\0${CONFIG_FLAG}=/first.yaml\0${CONFIG_FLAG}\0${CPC}\0${BIN_FLAG}=${BIN}\0`,
+        "/proc/4242/cmdline": cmdline(`${CONFIG_FLAG}=${CPC}`, `${BIN_FLAG}=${BIN}`),
         "/proc/77/cmdline": "/usr/sbin/sshd\0-D\0",
       },
       expected: {
@@ -109,7 +123,7 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
         [`${BIN}/pullkey`]: EXEC,
       },
       expected: {
-        "kubelet-flags": `ok: ${CONFIG_FLAG}=/etc/kubernetes/providers.d and ${BIN_FLAG}=${BIN} (from kubelet.service ExecStart)`,
+        "kubelet-flags": `ok: ${CONFIG_FLAG}=/etc/kubernetes/providers.d and ${BIN_FLAG}=${BIN} (from /etc/systemd/system/kubelet.service:2)`,
         "kubelet-config":
           "ok: /etc/kubernetes/providers.d is valid (2 files; providers: ecr-credential-provider, pullkey)",
         "kubelet-provider":
@@ -121,11 +135,12 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       name: "k3s with its default paths in place",
       files: {
         "/etc/rancher/k3s/": "",
+        "/etc/systemd/system/k3s.service": K3S_UNIT,
         "/var/lib/rancher/credentialprovider/config.yaml": kubeletConfig(),
         "/var/lib/rancher/credentialprovider/bin/pullkey": EXEC,
       },
       expected: {
-        "kubelet-flags": `ok: ${CONFIG_FLAG}=/var/lib/rancher/credentialprovider/config.yaml and ${BIN_FLAG}=/var/lib/rancher/credentialprovider/bin (from k3s (defaults))`,
+        "kubelet-flags": `ok: ${CONFIG_FLAG}=/var/lib/rancher/credentialprovider/config.yaml and ${BIN_FLAG}=/var/lib/rancher/credentialprovider/bin (from k3s's default)`,
         "kubelet-config":
           "ok: /var/lib/rancher/credentialprovider/config.yaml is valid (1 file; providers: pullkey)",
         "kubelet-provider":
@@ -150,29 +165,33 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       files: {},
       id: "kubelet-flags",
       expected:
-        "fail: no kubelet found on this node (looked at kubelet.service, /var/lib/kubelet/kubeadm-flags.env, /etc/sysconfig/kubelet, /etc/default/kubelet, /etc/eks/kubelet/environment and /proc); run doctor on a node, or pass --root for a copy of one",
+        "skip: no kubelet on this node (no kubelet.service, kubeadm, k3s, RKE2 or EKS files, no kubelet process in /proc): run doctor on a node, or pass --root for a copy of one",
     },
     {
       name: "neither flag set",
       files: { ...withoutExtra },
       id: "kubelet-flags",
-      expected: `fail: neither ${CONFIG_FLAG} nor ${BIN_FLAG} is set (looked at kubelet.service, /var/lib/kubelet/kubeadm-flags.env, /etc/sysconfig/kubelet, /etc/default/kubelet, /etc/eks/kubelet/environment and /proc): the kubelet never runs credential providers`,
+      expected: `fail: neither ${CONFIG_FLAG} nor ${BIN_FLAG} is set (looked at kubelet.service and the files it reads): the kubelet never runs credential providers`,
     },
     {
       name: "only the config flag set",
       files: { ...healthy, "/etc/default/kubelet": `KUBELET_EXTRA_ARGS="${CONFIG_FLAG}=${CPC}"\n` },
       id: "kubelet-flags",
-      expected: `fail: only ${CONFIG_FLAG}=${CPC} is set (in KUBELET_EXTRA_ARGS in /etc/default/kubelet); without ${BIN_FLAG} the kubelet refuses to start`,
+      expected: `fail: only ${CONFIG_FLAG}=${CPC} is set (in KUBELET_EXTRA_ARGS in /etc/default/kubelet:1); without ${BIN_FLAG} the kubelet refuses to start`,
     },
     {
       name: "only the bin-dir flag set",
       files: { ...healthy, "/etc/default/kubelet": `KUBELET_EXTRA_ARGS="${BIN_FLAG}=${BIN}"\n` },
       id: "kubelet-flags",
-      expected: `fail: only ${BIN_FLAG}=${BIN} is set (in KUBELET_EXTRA_ARGS in /etc/default/kubelet); without ${CONFIG_FLAG} the kubelet refuses to start`,
+      expected: `fail: only ${BIN_FLAG}=${BIN} is set (in KUBELET_EXTRA_ARGS in /etc/default/kubelet:1); without ${CONFIG_FLAG} the kubelet refuses to start`,
     },
     {
       name: "k3s whose config file is missing",
-      files: { "/etc/rancher/k3s/": "", "/var/lib/rancher/credentialprovider/bin/pullkey": EXEC },
+      files: {
+        "/etc/rancher/k3s/": "",
+        "/etc/systemd/system/k3s.service": K3S_UNIT,
+        "/var/lib/rancher/credentialprovider/bin/pullkey": EXEC,
+      },
       id: "kubelet-flags",
       expected: `fail: k3s passes ${CONFIG_FLAG}=/var/lib/rancher/credentialprovider/config.yaml and ${BIN_FLAG}=/var/lib/rancher/credentialprovider/bin to its kubelet only while the first is a regular file and the second a folder (now: missing and dir)`,
     },
@@ -192,7 +211,7 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       name: "no pullkey provider in the config",
       files: { ...healthy, [CPC]: kubeletConfig({ name: "ecr-credential-provider" }) },
       id: "kubelet-provider",
-      expected: `fail: ${CPC} has no provider named "pullkey" (providers: "ecr-credential-provider"): the kubelet never runs pullkey`,
+      expected: `fail: ${CPC} has no provider named "pullkey" (providers: "ecr-credential-provider"): the kubelet never runs pullkey (doctor --name NAME for another provider name)`,
     },
     {
       name: "a relative --config in pullkey's args",
@@ -229,20 +248,20 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
     const checks = await kubeletChecks({
       ...healthy,
       "/etc/default/kubelet": `KUBELET_EXTRA_ARGS="${CONFIG_FLAG}=/elsewhere.yaml ${BIN_FLAG}=${BIN}"\n`,
-      "/proc/4242/cmdline": `/usr/bin/kubelet\0${CONFIG_FLAG}=${CPC}\0${BIN_FLAG}=${BIN}\0`,
+      "/proc/4242/cmdline": cmdline(`${CONFIG_FLAG}=${CPC}`, `${BIN_FLAG}=${BIN}`),
     });
     expect(checks["kubelet-flags"]).toBe(
-      `warn: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from the running kubelet (pid 4242)); the files set ${CONFIG_FLAG}=/elsewhere.yaml (in KUBELET_EXTRA_ARGS in /etc/default/kubelet), which the running kubelet does not have yet: restart the kubelet`,
+      `warn: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from the running kubelet (pid 4242)); the files set ${CONFIG_FLAG}=/elsewhere.yaml (in KUBELET_EXTRA_ARGS in /etc/default/kubelet:1), which the running kubelet (pid 4242) does not have yet: restart the kubelet, or check that these are the files its unit reads`,
     );
   });
 
   it("fails with a restart hint when only the files have the flags", async () => {
     const checks = await kubeletChecks({
       ...healthy,
-      "/proc/9/cmdline": "/usr/bin/kubelet\0--v=2\0",
+      "/proc/9/cmdline": cmdline(),
     });
     expect(checks["kubelet-flags"]).toBe(
-      `fail: neither ${CONFIG_FLAG} nor ${BIN_FLAG} is set (looked at the running kubelet (pid 9)): the kubelet never runs credential providers; the files set ${CONFIG_FLAG}=${CPC} (in KUBELET_EXTRA_ARGS in /etc/default/kubelet) and ${BIN_FLAG}=${BIN} (in KUBELET_EXTRA_ARGS in /etc/default/kubelet), which the running kubelet does not have yet: restart the kubelet`,
+      `fail: neither ${CONFIG_FLAG} nor ${BIN_FLAG} is set (looked at the running kubelet (pid 9)): the kubelet never runs credential providers; the files set ${CONFIG_FLAG}=${CPC} (in KUBELET_EXTRA_ARGS in /etc/default/kubelet:1) and ${BIN_FLAG}=${BIN} (in KUBELET_EXTRA_ARGS in /etc/default/kubelet:1), which the running kubelet (pid 9) does not have yet: restart the kubelet, or check that these are the files its unit reads`,
     );
   });
 
@@ -258,65 +277,32 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
   });
 });
 
-describe("deciding the kubelet's flags", () => {
-  const none: KubeletInputs = { processes: [], files: {}, unitTexts: [], kinds: {} };
-  it.each<{ name: string; inputs: KubeletInputs; config?: string; binDir?: string }>([
-    {
-      name: "the last occurrence in a running kubelet's argv wins, as in pflag",
-      inputs: {
-        ...none,
-        processes: [
-          { pid: 1, argv: ["kubelet", `${CONFIG_FLAG}=/a`, `${CONFIG_FLAG}=/b`, BIN_FLAG, "/bin"] },
-        ],
-      },
-      config: "/b",
-      binDir: "/bin",
-    },
-    {
-      name: "a running kubelet without the flags has none, whatever the files say",
-      inputs: {
-        ...none,
-        processes: [{ pid: 1, argv: ["/usr/bin/kubelet"] }],
-        files: { "/etc/default/kubelet": `KUBELET_EXTRA_ARGS="${CONFIG_FLAG}=/a"` },
-      },
-    },
-    {
-      name: "nodeadm's environment file on EKS",
-      inputs: {
-        ...none,
-        files: {
-          "/etc/eks/kubelet/environment": `NODEADM_KUBELET_ARGS="${CONFIG_FLAG}=/etc/eks/image-credential-provider/config.json ${BIN_FLAG}=/etc/eks/image-credential-provider"`,
-        },
-      },
-      config: "/etc/eks/image-credential-provider/config.json",
-      binDir: "/etc/eks/image-credential-provider",
-    },
-    {
-      name: "a drop-in that resets ExecStart",
-      inputs: {
-        ...none,
-        unitTexts: [
-          `[Service]\nExecStart=/usr/bin/kubelet ${CONFIG_FLAG}=/a`,
-          "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet",
-        ],
-      },
-    },
-    {
-      name: "RKE2's config.yaml keys",
-      inputs: {
-        ...none,
-        files: {
-          "/etc/rancher/rke2/config.yaml":
-            'image-credential-provider-config: "/etc/x.yaml"\nimage-credential-provider-bin-dir: /opt/bin\n',
-        },
-        kinds: { "/etc/rancher/rke2": "dir", "/etc/x.yaml": "file", "/opt/bin": "dir" },
-      },
-      config: "/etc/x.yaml",
-      binDir: "/opt/bin",
-    },
-  ])("$name", ({ inputs, config, binDir }) => {
-    const flags = resolveKubeletFlags(inputs);
-    expect(flags.config?.value).toBe(config);
-    expect(flags.binDir?.value).toBe(binDir);
+describe("pullkey doctor and the node model", () => {
+  it("says which packaged unit it assumed when the tree has none", async () => {
+    const { [PACKAGED]: _unit, [DROP_IN]: _dropIn, ...bare } = healthy;
+    const checks = await kubeletChecks(bare);
+    expect(checks["kubelet-flags"]).toBe(
+      `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from KUBELET_EXTRA_ARGS in /etc/default/kubelet:1); not on this node, so assumed as packaged: ${PACKAGED}, ${DROP_IN}`,
+    );
+  });
+
+  it("reports a running kubelet started with other words than the files give", async () => {
+    const checks = await kubeletChecks({
+      ...healthy,
+      "/proc/4242/cmdline": cmdline(`${CONFIG_FLAG}=${CPC}`, `${BIN_FLAG}=${BIN}`, "--v=4"),
+    });
+    expect(checks["kubelet-flags"]).toBe(
+      `warn: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from the running kubelet (pid 4242)); the running kubelet (pid 4242) differs from the command line the files give (only in the process: --v=4): restart the kubelet, or check that these are the files its unit reads`,
+    );
+  });
+
+  it("fails on a unit systemd would refuse to start", async () => {
+    const checks = await kubeletChecks({
+      ...healthy,
+      "/etc/systemd/system/kubelet.service.d/50-extra.conf": `[Service]\nExecStart=/usr/bin/kubelet --v=2\n`,
+    });
+    expect(checks["kubelet-flags"]).toMatch(
+      /^fail: .*kubelet\.service has 2 ExecStart= lines .* with no empty ExecStart= between them: systemd refuses to start it$/,
+    );
   });
 });

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { unifiedDiff } from "../../provider/install/diff.js";
-import {
-  addToEnvFile,
-  credentialFlags,
-  effectiveExecStart,
-  envFileValue,
-  removeFromEnvFile,
-  shellWords,
-} from "../../provider/install/flags.js";
+import { redactSecrets } from "../../provider/install/dry-run.js";
+import { addToEnvFile, removeFromEnvFile } from "../../provider/install/env-edit.js";
 import {
   type ProviderEntry,
   providerEntries,
@@ -85,7 +79,7 @@ describe("editing a CredentialProviderConfig as text", () => {
   });
 });
 
-describe("kubelet flags in environment files and units", () => {
+describe("kubelet flags in environment files", () => {
   it.each([
     {
       name: "an empty assignment",
@@ -99,42 +93,87 @@ describe("kubelet flags in environment files and units", () => {
       want: '# flags\nKUBELET_EXTRA_ARGS="--v=2 --a=1 --b=2"\n',
     },
     {
-      name: "an unquoted value",
+      name: "an unquoted value, kept unquoted (systemd keeps inner blanks)",
       text: "KUBELET_EXTRA_ARGS=--v=2\n",
-      want: 'KUBELET_EXTRA_ARGS="--v=2 --a=1 --b=2"\n',
+      want: "KUBELET_EXTRA_ARGS=--v=2 --a=1 --b=2\n",
     },
     {
       name: "single quotes",
       text: "KUBELET_EXTRA_ARGS='--v=2'\n",
       want: "KUBELET_EXTRA_ARGS='--v=2 --a=1 --b=2'\n",
     },
+    {
+      name: "a kubespray-style value over several lines",
+      text: 'KUBELET_ARGS="--v=2 \\\n--node-ip=10.0.0.1 \\\n "\nOTHER=1\n',
+      want: 'KUBELET_ARGS="--v=2 \\\n--node-ip=10.0.0.1 \\\n --a=1 --b=2"\nOTHER=1\n',
+    },
+    {
+      name: "the last of two assignments, the one systemd uses",
+      text: 'KUBELET_EXTRA_ARGS="--v=1"\nKUBELET_EXTRA_ARGS="--v=2"\n',
+      want: 'KUBELET_EXTRA_ARGS="--v=1"\nKUBELET_EXTRA_ARGS="--v=2 --a=1 --b=2"\n',
+    },
   ])("adds both flags to $name", ({ text, want }) => {
-    expect(addToEnvFile(text, "KUBELET_EXTRA_ARGS", ["--a=1", "--b=2"])).toBe(want);
+    const variable = text.startsWith("KUBELET_ARGS") ? "KUBELET_ARGS" : "KUBELET_EXTRA_ARGS";
+    expect(addToEnvFile(text, variable, ["--a=1", "--b=2"])).toBe(want);
   });
 
-  it("removes exactly the words it added", () => {
-    const text = 'KUBELET_EXTRA_ARGS="--v=2 --a=1 --b=2 --node-labels=x"\n';
-    expect(removeFromEnvFile(text, "KUBELET_EXTRA_ARGS", ["--a=1", "--b=2"])).toBe(
-      'KUBELET_EXTRA_ARGS="--v=2 --node-labels=x"\n',
-    );
+  it.each([
+    {
+      name: "the words it added, wherever they now stand",
+      text: 'KUBELET_EXTRA_ARGS="--v=2 --a=1 --b=2 --node-labels=x"\n',
+      want: 'KUBELET_EXTRA_ARGS="--v=2 --node-labels=x"\n',
+    },
+    {
+      name: "nothing the operator wrote, when its words are already gone",
+      text: 'KUBELET_EXTRA_ARGS="--max-pods=250"\n',
+      want: 'KUBELET_EXTRA_ARGS="--max-pods=250"\n',
+    },
+    {
+      name: "its words only, not a longer word that starts the same",
+      text: 'KUBELET_EXTRA_ARGS="--a=10 --a=1"\n',
+      want: 'KUBELET_EXTRA_ARGS="--a=10"\n',
+    },
+    {
+      name: "its words from an assignment that held nothing else",
+      text: '# mine\nKUBELET_EXTRA_ARGS="--a=1 --b=2"\n',
+      want: '# mine\nKUBELET_EXTRA_ARGS=""\n',
+    },
+  ])("removes $name", ({ text, want }) => {
+    expect(removeFromEnvFile(text, "KUBELET_EXTRA_ARGS", ["--a=1", "--b=2"])).toBe(want);
+  });
+});
+
+describe("secrets in the dry-run output", () => {
+  it.each([
+    { name: "a YAML scalar", text: "  token: s3cr3t\n", want: '  token: "<redacted>"\n' },
+    {
+      name: "a JSON string",
+      text: '  "password": "s3cr3t",\n',
+      want: '  "password": "<redacted>",\n',
+    },
+    {
+      name: "a flow mapping",
+      text: "source: {type: static, password: s3cr3t}\n",
+      want: 'source: {type: static, password: "<redacted>"}\n',
+    },
+    {
+      name: "a block scalar",
+      text: "auth:\n  token: |\n    s3cr3t\nrules: []\n",
+      want: "auth:\n  token: |\n    <redacted>\nrules: []\n",
+    },
+    {
+      name: "a Vault secret id",
+      text: "secretId: s3cr3t\n",
+      want: 'secretId: "<redacted>"\n',
+    },
+  ])("hides $name", ({ text, want }) => {
+    expect(redactSecrets(text)).toBe(want);
+    expect(redactSecrets(text)).not.toContain("s3cr3t");
   });
 
-  it("reads the flags in both spellings, the last one winning as in pflag", () => {
-    const words = shellWords(
-      `--image-credential-provider-config /a.yaml --image-credential-provider-bin-dir="/bin dir" --image-credential-provider-config=/b.yaml`,
-    );
-    expect(credentialFlags(words)).toEqual({ config: "/b.yaml", binDir: "/bin dir" });
-  });
-
-  it("reads the last assignment of a variable", () => {
-    expect(envFileValue('X="a b"\nexport X="c"\n', "X")).toBe("c");
-  });
-
-  it("finds the effective ExecStart across a unit and its drop-ins", () => {
-    const unit = "[Service]\nExecStart=/usr/bin/kubelet \\\n  --v=2\n";
-    const dropIn = "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --v=4\n";
-    expect(effectiveExecStart([unit])).toBe("/usr/bin/kubelet --v=2");
-    expect(effectiveExecStart([unit, dropIn])).toBe("/usr/bin/kubelet --v=4");
+  it("keeps keys that name a file, not a secret", () => {
+    const text = "passwordFile: /etc/pullkey/password\ntokenPath: /var/run/token\n";
+    expect(redactSecrets(text)).toBe(text);
   });
 });
 
@@ -142,6 +181,12 @@ describe("the dry-run diff", () => {
   it("is a unified diff with context", () => {
     expect(unifiedDiff("/f", "a\nb\nc\n", "a\nb\nB\nc\n")).toBe(
       "--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n b\n+B\n c\n",
+    );
+  });
+
+  it("shows a changed line's old text before its new text, as diff -u does", () => {
+    expect(unifiedDiff("/f", "a\nold\nc\n", "a\nnew\nc\n")).toBe(
+      "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-old\n+new\n c\n",
     );
   });
 

@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installCommand, type RunCommand } from "../../provider/commands/install.js";
-import type { NodeFs } from "../../provider/install/fs.js";
 import type { Io } from "../../provider/io.js";
+import type { NodeFs } from "../../provider/node/fs.js";
 
 /** Hermetic install runs: fixture trees copied to temp folders, run with --root, fixed clock. */
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { rootedFs } from "../../provider/install/fs.js";
+import { rootedFs } from "../../provider/node/fs.js";
 import {
   copyRoot,
   DOCKER_CONFIG,
@@ -210,7 +210,7 @@ const REFUSALS: Refusal[] = [
     args: [...INSTALL, "--kubelet-config", "/etc/kubernetes/other.yaml"],
     status: 2,
     error:
-      "pullkey: USAGE: --kubelet-config /etc/kubernetes/other.yaml contradicts --image-credential-provider-config=/etc/kubernetes/image-credential-provider.yaml already set in /var/lib/kubelet/kubeadm-flags.env or /etc/sysconfig/kubelet; leave --kubelet-config out to use it",
+      "pullkey: USAGE: --kubelet-config /etc/kubernetes/other.yaml contradicts --image-credential-provider-config=/etc/kubernetes/image-credential-provider.yaml already set in KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env:1; leave --kubelet-config out to use it",
   },
   {
     name: "a config folder on k3s, which passes the flag only for a file",
@@ -244,7 +244,7 @@ const REFUSALS: Refusal[] = [
     args: INSTALL,
     status: 2,
     error:
-      "pullkey: USAGE: cannot tell which Kubernetes flavour this node runs (looked for /etc/eks/kubelet/environment, /etc/rancher/{rke2,k3s}, /var/lib/kubelet/kubeadm-flags.env, a kubelet.service unit); pass --flavour kubeadm|k3s|rke2|eks|systemd",
+      "pullkey: USAGE: cannot tell which Kubernetes flavour this node runs (looked for /etc/eks/kubelet/environment, /etc/rancher/{rke2,k3s}, k3s/rke2 units, /var/lib/kubelet/kubeadm-flags.env, kubelet.service in /etc/systemd/system, /run/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system, /lib/systemd/system); pass --flavour kubeadm|k3s|rke2|eks|systemd",
   },
 ];
 
@@ -347,7 +347,6 @@ describe("the installer's merge", () => {
     writeFileSync(path, edited);
     const result = await pullkey("uninstall", root, []);
     expect(result.status).toBe(0);
-    expect(result.stderr).toContain("changed since the install: only pullkey's entry is taken out");
     const config = parse(readFileSync(path, "utf8"));
     expect(config.providers.map((p: { name: string }) => p.name)).toEqual(["other"]);
     // The flags it added are gone all the same.
@@ -575,16 +574,15 @@ describe("the two kubelet flags", () => {
 });
 
 describe("rpm-based kubeadm nodes", () => {
-  it("sets the flags in /etc/sysconfig/kubelet, creating it", async () => {
-    const root = copyRoot("kubeadm");
-    rmSync(join(root, "/etc/default/kubelet"));
-    rmSync(join(root, "/etc/debian_version"));
-    put(root, "/etc/redhat-release", "Rocky Linux release 9.5\n");
+  it("sets the flags in /etc/sysconfig/kubelet, which 10-kubeadm.conf reads, not in a stray /etc/default/kubelet", async () => {
+    const root = copyRoot("kubeadm-rpm");
+    const stray = readFileSync(join(root, "/etc/default/kubelet"), "utf8");
     const result = await pullkey("install", root, INSTALL);
     expect(result.status).toBe(0);
     expect(readFileSync(join(root, "/etc/sysconfig/kubelet"), "utf8")).toBe(
       'KUBELET_EXTRA_ARGS="--image-credential-provider-config=/etc/kubernetes/credential-provider-config.yaml --image-credential-provider-bin-dir=/usr/local/lib/kubelet/credential-providers"\n',
     );
+    expect(readFileSync(join(root, "/etc/default/kubelet"), "utf8")).toBe(stray);
   });
 });
 

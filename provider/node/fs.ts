@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import {
   access,
@@ -16,7 +15,7 @@ import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../files.js";
 
 /**
- * The installer's view of a node's filesystem. Paths are the node's absolute paths
+ * A node's filesystem, as install and doctor see it. Paths are the node's absolute paths
  * (`/etc/default/kubelet`); `--root DIR` maps them under DIR, so tests run against a temp tree
  * and messages still name the paths an operator would look for.
  */
@@ -128,7 +127,33 @@ function isMissing(err: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/** sha256 hex of bytes; the manifest records what was written so uninstall can tell edits apart. */
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+/** A file's text (UTF-8), or undefined when it does not exist. */
+export async function readText(fs: NodeFs, path: string): Promise<string | undefined> {
+  const bytes = await fs.read(path);
+  return bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * The same filesystem for a reader that reports rather than fails (doctor): a path it may not
+ * read (another process's /proc entry, a folder where a file should be) counts as absent.
+ */
+export function lenientFs(fs: NodeFs): NodeFs {
+  const absent = (err: unknown) =>
+    ["ENOENT", "ENOTDIR", "EACCES", "EPERM", "ESRCH", "EISDIR"].includes(
+      (err as { code?: string }).code ?? "",
+    );
+  const orAbsent = async <T>(work: Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await work;
+    } catch (err) {
+      if (absent(err)) return fallback;
+      throw err;
+    }
+  };
+  return {
+    ...fs,
+    read: (path) => orAbsent(fs.read(path), undefined),
+    kind: (path) => orAbsent(fs.kind(path), undefined),
+    list: (dir) => orAbsent(fs.list(dir), []),
+  };
 }

@@ -120,7 +120,7 @@ function rootedIo(io: Io, root: string): Io {
     !isAbsolute(path) || path.startsWith(`${root}/`) ? path : join(root, path);
   return {
     ...io,
-    readFile: (path) => io.readFile(at(path)),
+    readFile: (path, limit) => io.readFile(at(path), limit),
     fileMode: (path) => io.fileMode(at(path)),
   };
 }

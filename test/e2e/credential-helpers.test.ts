@@ -61,7 +61,7 @@ beforeAll(() => {
 }, 60_000);
 
 afterAll(() => {
-  expectNoLeaks(capturedOutputs(), [HUB_SECRET, TEAM_SECRET, STDERR_SECRET]);
+  expectNoLeaks(capturedOutputs(), [HUB_SECRET, TEAM_SECRET, STDERR_SECRET, "-rotated-"]);
   pass?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -102,6 +102,17 @@ describe.each(ARTIFACTS)(
       expect(JSON.parse(result.stdout).auth).toEqual({
         "registry.test:5000": { username: "team-robot", password: TEAM_SECRET },
       });
+    });
+
+    it("asks the helper on every exec: a credential stored again is served by the next pull", () => {
+      const rotated = `${TEAM_SECRET}-rotated-${path.endsWith(".cjs") ? "bundle" : "sea"}`;
+      const image = request("registry.test:5000/team/app");
+      const before = run(path, ["--config", store], image);
+      pass.store("registry.test:5000", "team-robot", rotated);
+      const after = run(path, ["--config", store], image);
+      pass.store("registry.test:5000", "team-robot", TEAM_SECRET);
+      expect(JSON.parse(before.stdout).auth["registry.test:5000"].password).toBe(TEAM_SECRET);
+      expect(JSON.parse(after.stdout).auth["registry.test:5000"].password).toBe(rotated);
     });
 
     it("validates the config and says which helper serves it", () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -24,6 +24,8 @@ const TIME = "/usr/bin/time";
 const MAX_RSS_KB = 150 * 1024;
 let dir: string;
 let sparse: string;
+let fifo: string;
+const ROLE = "arn:aws:iam::123456789012:role/pullkey-hostile";
 let configs = 0;
 
 function config(body: string): string {
@@ -37,15 +39,23 @@ function config(body: string): string {
   return file;
 }
 
+const awsRule = () =>
+  `rules:\n  - name: hub\n    preset: dockerhub\n    source:\n      type: awsSecretsManager\n      secretId: hub\n      region: us-east-1\n      endpoint: http://127.0.0.1:1\n`;
+
 const staticRule = (passwordFile: string, username = "u") =>
   `rules:\n  - name: hub\n    preset: dockerhub\n    source:\n      type: static\n      username: ${username}\n      passwordFile: ${passwordFile}\n`;
 
 /** Runs the artifact under GNU time, for its peak RSS; time's own report goes to a file. */
-function execMeasured(path: string, args: string[]): Exec & { rssKb: number } {
+function execMeasured(
+  path: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Exec & { rssKb: number } {
   const report = join(dir, `time-${configs++}`);
   const result = spawnSync(TIME, ["-o", report, "-f", "%M", path, ...args], {
     input: REQUEST,
     timeout: 20_000,
+    env: { ...process.env, ...env },
   });
   if (result.error) throw result.error;
   const captured = {
@@ -71,6 +81,8 @@ beforeAll(() => {
   sparse = join(dir, "huge.sparse");
   writeFileSync(sparse, "");
   truncateSync(sparse, 300 * 1024 * 1024);
+  fifo = join(dir, "aws-config.fifo");
+  execFileSync("mkfifo", [fifo]);
 });
 
 afterAll(() => {
@@ -105,13 +117,35 @@ describe.each(ARTIFACTS)("the $name reading files without bound", ({ path }) => 
       code: "SOURCE_UNREADABLE",
       says: () => `cannot read password file ${sparse}: larger than 1 MiB`,
     },
+    // The AWS SDK reads these itself, so pullkey checks them before calling it.
+    {
+      name: "/dev/zero as the AWS web identity token file",
+      args: () => ["--config", config(awsRule())],
+      env: () => ({ AWS_WEB_IDENTITY_TOKEN_FILE: "/dev/zero", AWS_ROLE_ARN: ROLE }),
+      code: "SOURCE_UNREADABLE",
+      says: () => "AWS_WEB_IDENTITY_TOKEN_FILE /dev/zero is a device, not a regular file",
+    },
+    {
+      name: "a 300 MB AWS web identity token file",
+      args: () => ["--config", config(awsRule())],
+      env: () => ({ AWS_WEB_IDENTITY_TOKEN_FILE: sparse, AWS_ROLE_ARN: ROLE }),
+      code: "SOURCE_UNREADABLE",
+      says: () => `AWS_WEB_IDENTITY_TOKEN_FILE ${sparse} is larger than 1 MiB`,
+    },
+    {
+      name: "a FIFO as the AWS shared config",
+      args: () => ["--config", config(awsRule())],
+      env: () => ({ AWS_CONFIG_FILE: fifo }),
+      code: "SOURCE_UNREADABLE",
+      says: () => `AWS_CONFIG_FILE ${fifo} is a FIFO, not a regular file`,
+    },
   ];
 
   // GNU time measures the peak RSS; without it (not a GNU userland) these rows are skipped.
   it.skipIf(!existsSync(TIME)).each(rows)(
     "refuses $name in one line, with peak memory under 150 MB",
     (row) => {
-      const result = execMeasured(path, row.args());
+      const result = execMeasured(path, row.args(), row.env?.() ?? {});
       expectOneFailureLine(result, row.code, row.says());
       expect(result.rssKb).toBeGreaterThan(0);
       expect(result.rssKb).toBeLessThan(MAX_RSS_KB);

@@ -16,6 +16,7 @@ import { describeAwsSecretsManagerSpec } from "./describe.js";
 import { type AwsCall, describeAwsFailure } from "./failures.js";
 import { type AwsIdentity, chooseIdentity, describeIdentity } from "./identity.js";
 import { type AwsLocation, resolveLocation } from "./location.js";
+import { checkSdkFiles } from "./sdk-files.js";
 import { credentialFromSecret } from "./secret-value.js";
 import type { AwsSecretsManagerSpec } from "./spec.js";
 
@@ -91,6 +92,7 @@ async function fetchSecret(
     ? `version ${quote(spec.versionId)}`
     : `version labelled ${quote(spec.versionStage ?? "AWSCURRENT")}`;
   const secrets = identity.kind === "webIdentity" ? [identity.token] : [];
+  await checkSdkFiles(deps.env, label);
 
   const step = async <T>(call: AwsCall, work: () => Promise<T>): Promise<T> => {
     try {

@@ -19,7 +19,10 @@ export function addToEnvFile(text: string, name: string, words: readonly string[
   }
   if (found.closingQuote !== undefined) {
     const before = text.slice(0, found.closingQuote);
-    const blank = found.value.trim() === "" || /\s$/.test(before) ? "" : " ";
+    // After a blank the words go in with a blank behind them, so that taking them out (each with
+    // the blank after it) leaves the blank that was there.
+    if (/\s$/.test(before)) return `${before}${joined} ${text.slice(found.closingQuote)}`;
+    const blank = found.value === "" ? "" : " ";
     return `${before}${blank}${joined}${text.slice(found.closingQuote)}`;
   }
   if (found.value.trim() === "") {
@@ -29,7 +32,8 @@ export function addToEnvFile(text: string, name: string, words: readonly string[
 }
 
 /**
- * Takes exactly the given words out of the last `NAME=`, each once, with one blank next to it;
+ * Takes exactly the given words out of the last `NAME=`, each once, with the blank after it (else
+ * the one before);
  * words the operator already took out, and everything else, stay as they are.
  */
 export function removeFromEnvFile(text: string, name: string, words: readonly string[]): string {
@@ -41,8 +45,8 @@ export function removeFromEnvFile(text: string, name: string, words: readonly st
     if (at < 0) continue;
     let from = at;
     let to = at + word.length;
-    if (from > 0 && /[ \t]/.test(span[from - 1] ?? "")) from--;
-    else if (/[ \t]/.test(span[to] ?? "")) to++;
+    if (/[ \t]/.test(span[to] ?? "")) to++;
+    else if (from > 0 && /[ \t]/.test(span[from - 1] ?? "")) from--;
     span = span.slice(0, from) + span.slice(to);
   }
   return text.slice(0, found.valueStart) + span + text.slice(found.end);

@@ -105,7 +105,7 @@ describe("kubelet flags in environment files", () => {
     {
       name: "a kubespray-style value over several lines",
       text: 'KUBELET_ARGS="--v=2 \\\n--node-ip=10.0.0.1 \\\n "\nOTHER=1\n',
-      want: 'KUBELET_ARGS="--v=2 \\\n--node-ip=10.0.0.1 \\\n --a=1 --b=2"\nOTHER=1\n',
+      want: 'KUBELET_ARGS="--v=2 \\\n--node-ip=10.0.0.1 \\\n --a=1 --b=2 "\nOTHER=1\n',
     },
     {
       name: "the last of two assignments, the one systemd uses",
@@ -137,6 +137,11 @@ describe("kubelet flags in environment files", () => {
       name: "its words from an assignment that held nothing else",
       text: '# mine\nKUBELET_EXTRA_ARGS="--a=1 --b=2"\n',
       want: '# mine\nKUBELET_EXTRA_ARGS=""\n',
+    },
+    {
+      name: "its words only, leaving the blank that was before them",
+      text: 'KUBELET_EXTRA_ARGS="--v=2 \\\n --a=1 --b=2 "\n',
+      want: 'KUBELET_EXTRA_ARGS="--v=2 \\\n "\n',
     },
   ])("removes $name", ({ text, want }) => {
     expect(removeFromEnvFile(text, "KUBELET_EXTRA_ARGS", ["--a=1", "--b=2"])).toBe(want);

@@ -5,9 +5,8 @@ import { errorLine, PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
 import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
-import { urlsMatch } from "../matching/match.js";
-import { type DockerConfigNote, dockerConfigNotes } from "../sources/docker-config/notes.js";
-import { DOCKER_HUB_SERVER, serverURLFor } from "../sources/docker-config/stores.js";
+import type { DockerConfigNote } from "../sources/docker-config/notes.js";
+import { ruleStoreNotes } from "../sources/docker-config/rule-notes.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
 import { filePermissionWarnings } from "./file-checks.js";
 
@@ -76,18 +75,6 @@ export async function validateCommand(
   }
 }
 
-/**
- * Which helper server URLs a rule can ask for: its fixed `registry`, else any host its patterns
- * match (a missing helper only for other registries does not fail validation).
- */
-function servedBy(patterns: readonly string[], registry: string | undefined) {
-  if (registry !== undefined) return (url: string) => url === serverURLFor(registry);
-  return (url: string) => {
-    const host = url === DOCKER_HUB_SERVER ? "docker.io" : url;
-    return patterns.some((pattern) => urlsMatch(pattern.split("/")[0] ?? pattern, host));
-  };
-}
-
 /** Credential-store notes for each dockerConfig rule whose file can be read, by rule index. */
 async function credentialStoreNotesByRule(
   io: Io,
@@ -96,17 +83,8 @@ async function credentialStoreNotesByRule(
   const byRule = new Map<number, DockerConfigNote[]>();
   await Promise.all(
     config.rules.map(async (rule, i) => {
-      if (rule.source.type !== "dockerConfig") return;
-      const path = resolve(config.baseDir, rule.source.path);
-      const bytes = await io.readFile(path).catch(() => undefined);
-      if (!bytes) return;
-      byRule.set(
-        i,
-        await dockerConfigNotes(bytes, `docker config ${path}`, {
-          credentialHelperDir: rule.source.credentialHelperDir,
-          serves: servedBy(rule.match, rule.source.registry),
-        }),
-      );
+      const notes = await ruleStoreNotes(rule, config.baseDir, (path) => io.readFile(path));
+      if (notes.length > 0) byRule.set(i, notes);
     }),
   );
   return byRule;

@@ -1,6 +1,7 @@
 import { PullkeyError, quote } from "../errors.js";
 import type { Flavour } from "../node/flavour.js";
 import type { NodeFs } from "../node/fs.js";
+import { credentialStoreCheck } from "../sources/docker-config/install-check.js";
 import type { EntryOptions } from "./entry.js";
 import { addToEnvFile, type EnvEdit, envEditKind } from "./env-edit.js";
 import { renderDropIn } from "./flag-target.js";
@@ -169,6 +170,9 @@ export async function planInstall(fs: NodeFs, options: InstallOptions, now: Date
       );
     }
   }
+
+  // A docker config whose credential helper is not on the node would fail every pull.
+  warnings.push(...(await credentialStoreCheck(fs, pullkey)));
 
   // 3. The kubelet's CredentialProviderConfig entry.
   const entry = providerEntryFor(options, inspected.match, pullkey.path);

@@ -5,9 +5,11 @@
 # tested against fixture trees); this script finds the executable, checks it runs on this node,
 # and hands over.
 #
-#   sh install.sh [--binary FILE] --docker-config FILE [options]     Docker Hub from a docker config
-#   sh install.sh [--binary FILE] --pullkey-config FILE [options]    any pullkey config
-#   sh install.sh --uninstall [--root DIR] [--dry-run] [--restart]   remove exactly what was added
+#   sh install.sh [--executable FILE] --docker-config FILE [options]   Docker Hub from a docker config
+#   sh install.sh [--executable FILE] --pullkey-config FILE [options]  any pullkey config
+#   sh install.sh --uninstall [--root DIR] [--dry-run] [--restart]     take out pullkey's edits
+#
+# --executable is the same option as `pullkey install --executable`; --binary is an alias.
 #
 # Options worth knowing: --dry-run (print the diff of every file, change nothing), --restart
 # (restart the kubelet when something changed), --flavour kubeadm|k3s|rke2|eks|systemd,
@@ -32,12 +34,13 @@ while [ "$n" -gt 0 ]; do
   shift
   n=$((n - 1))
   case $arg in
-    --binary)
-      [ "$n" -gt 0 ] || die "--binary needs a FILE"
+    --executable | --binary)
+      [ "$n" -gt 0 ] || die "$arg needs a FILE"
       binary=$1
       shift
       n=$((n - 1))
       ;;
+    --executable=*) binary=${arg#--executable=} ;;
     --binary=*) binary=${arg#--binary=} ;;
     --uninstall) mode=uninstall ;;
     --root)
@@ -67,9 +70,9 @@ if [ -z "$binary" ]; then
     fi
   done
 fi
-[ -n "$binary" ] || die "no pullkey executable found next to this script or in dist/; pass --binary FILE"
-[ -f "$binary" ] || die "--binary $binary: no such file"
-[ -x "$binary" ] || die "--binary $binary is not executable (chmod 0755 it)"
+[ -n "$binary" ] || die "no pullkey executable found next to this script or in dist/; pass --executable FILE"
+[ -f "$binary" ] || die "--executable $binary: no such file"
+[ -x "$binary" ] || die "--executable $binary is not executable (chmod 0755 it)"
 case $binary in
   /*) ;;
   *) binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary") ;;

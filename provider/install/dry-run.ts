@@ -30,7 +30,7 @@ const SECRET_KEY =
   /^(auth|(.*)(token|password|passwd|secret|secretid|secret_id|credentials?|apikey|api_key|privatekey))$/i;
 
 const FLOW_PAIR =
-  /(["']?)([A-Za-z0-9_-]+)\1(\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,{}[\]#][^,{}[\]#]*)/g;
+  /(["']?)([A-Za-z0-9_-]+)\1(\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,{}[\]#](?:[^,{}[\]#]*[^\s,{}[\]#])?)/g;
 
 /**
  * Replaces the value of every secret-looking key with `<redacted>`, line by line, keeping the

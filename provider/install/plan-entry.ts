@@ -9,6 +9,7 @@ import {
   type ProviderEntry,
   providerEntries,
   renderNewConfig,
+  syntaxError,
   upsertProvider,
 } from "./kubelet-config/document.js";
 import { loadKubeletConfig } from "./kubelet-config/load.js";
@@ -78,6 +79,13 @@ export async function planKubeletEntry(
   if (current === undefined || current.trim() === "") {
     nextText = renderNewConfig(entry, kubeletFile.endsWith(".json") ? "json" : "yaml");
   } else {
+    const broken = syntaxError(current);
+    if (broken !== undefined) {
+      throw new PullkeyError(
+        "CONFIG_INVALID",
+        `${kubeletFile} is not valid YAML or JSON (${broken}), so the kubelet refuses it as it is; fix it, then run install again`,
+      );
+    }
     const entries = providerEntries(current);
     if (entries === undefined) {
       throw new PullkeyError("CONFIG_INVALID", `${kubeletFile}: "providers" is not a list`);

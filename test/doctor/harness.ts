@@ -149,3 +149,37 @@ export async function buildPlugin(dir: string): Promise<string> {
   chmodSync(outfile, 0o755);
   return outfile;
 }
+
+/** /proc/<pid>/cmdline of the kubelet the healthy kubeadm tree starts, with `flags` last. */
+export function cmdline(...flags: string[]): string {
+  return `${[
+    "/usr/bin/kubelet",
+    "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
+    "--kubeconfig=/etc/kubernetes/kubelet.conf",
+    "--config=/var/lib/kubelet/config.yaml",
+    "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+    ...flags,
+  ].join("\0")}\0`;
+}
+
+/** The kubelet-* lines of a --json run, as `status: summary`. */
+export async function kubeletCheckLines(
+  files: Record<string, TreeFile>,
+  pullkeyConfig: string,
+  image?: string,
+): Promise<Record<string, string>> {
+  const root = writeTree(tempDir("kubelet"), files);
+  const result = await doctor([
+    ...(image ? [image] : []),
+    "--config",
+    pullkeyConfig,
+    "--root",
+    root,
+    "--json",
+  ]);
+  return Object.fromEntries(
+    (result.report?.checks ?? [])
+      .filter((c) => c.id.startsWith("kubelet-"))
+      .map((c) => [c.id, `${c.status}: ${c.summary}`]),
+  );
+}

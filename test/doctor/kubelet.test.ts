@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  doctor,
+  cmdline,
   healthyNode,
+  kubeletCheckLines,
   kubeletConfig,
   removeTemps,
   type TreeFile,
@@ -31,41 +32,14 @@ beforeAll(() => {
 afterAll(() => removeTemps());
 
 const healthy = healthyNode(["docker.io"]);
-const PACKAGED = "/usr/lib/systemd/system/kubelet.service";
-const DROP_IN = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf";
 const K3S_UNIT = "[Service]\nExecStart=/usr/local/bin/k3s server\n";
 
-/** /proc/<pid>/cmdline of the kubelet the healthy kubeadm tree starts, with `flags` last. */
-function cmdline(...flags: string[]): string {
-  return `${[
-    "/usr/bin/kubelet",
-    "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
-    "--kubeconfig=/etc/kubernetes/kubelet.conf",
-    "--config=/var/lib/kubelet/config.yaml",
-    "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
-    ...flags,
-  ].join("\0")}\0`;
-}
 const { "/etc/default/kubelet": _extra, ...withoutExtra } = healthy;
 const { [`${BIN}/pullkey`]: _binary, ...withoutBinary } = healthy;
 
 /** The kubelet-* lines of a --json run, as `status: summary`. */
-async function kubeletChecks(files: Record<string, TreeFile>, image?: string) {
-  const root = writeTree(tempDir("kubelet"), files);
-  const result = await doctor([
-    ...(image ? [image] : []),
-    "--config",
-    pullkeyConfig,
-    "--root",
-    root,
-    "--json",
-  ]);
-  return Object.fromEntries(
-    (result.report?.checks ?? [])
-      .filter((c) => c.id.startsWith("kubelet-"))
-      .map((c) => [c.id, `${c.status}: ${c.summary}`]),
-  );
-}
+const kubeletChecks = (files: Record<string, TreeFile>, image?: string) =>
+  kubeletCheckLines(files, pullkeyConfig, image);
 
 describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
   it.each<{ name: string; files: Record<string, TreeFile>; expected: Record<string, string> }>([
@@ -273,36 +247,6 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
     );
     expect(checks["kubelet-binary"]).toBe(
       `fail: ${BIN}/pullkey does not exist: the kubelet refuses to start ("plugin binary executable  did not exist")`,
-    );
-  });
-});
-
-describe("pullkey doctor and the node model", () => {
-  it("says which packaged unit it assumed when the tree has none", async () => {
-    const { [PACKAGED]: _unit, [DROP_IN]: _dropIn, ...bare } = healthy;
-    const checks = await kubeletChecks(bare);
-    expect(checks["kubelet-flags"]).toBe(
-      `ok: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from KUBELET_EXTRA_ARGS in /etc/default/kubelet:1); not on this node, so assumed as packaged: ${PACKAGED}, ${DROP_IN}`,
-    );
-  });
-
-  it("reports a running kubelet started with other words than the files give", async () => {
-    const checks = await kubeletChecks({
-      ...healthy,
-      "/proc/4242/cmdline": cmdline(`${CONFIG_FLAG}=${CPC}`, `${BIN_FLAG}=${BIN}`, "--v=4"),
-    });
-    expect(checks["kubelet-flags"]).toBe(
-      `warn: ${CONFIG_FLAG}=${CPC} and ${BIN_FLAG}=${BIN} (from the running kubelet (pid 4242)); the running kubelet (pid 4242) differs from the command line the files give (only in the process: --v=4): restart the kubelet, or check that these are the files its unit reads`,
-    );
-  });
-
-  it("fails on a unit systemd would refuse to start", async () => {
-    const checks = await kubeletChecks({
-      ...healthy,
-      "/etc/systemd/system/kubelet.service.d/50-extra.conf": `[Service]\nExecStart=/usr/bin/kubelet --v=2\n`,
-    });
-    expect(checks["kubelet-flags"]).toMatch(
-      /^fail: .*kubelet\.service has 2 ExecStart= lines .* with no empty ExecStart= between them: systemd refuses to start it$/,
     );
   });
 });

@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -137,3 +138,33 @@ export function golden(name: string, actual: Record<string, string>): Record<str
   }
   return files(snapshot(dir));
 }
+
+/** The arguments every install test starts from: the fake executable and the docker config. */
+export const INSTALL = ["--executable", FAKE_EXECUTABLE, "--docker-config", DOCKER_CONFIG];
+
+/** Writes a node file under `root`. */
+export function put(root: string, path: string, text: string, mode = 0o644): void {
+  mkdirSync(join(root, path, ".."), { recursive: true });
+  writeFileSync(join(root, path), text);
+  chmodSync(join(root, path), mode);
+}
+
+/** A kubelet config with only a GCR provider. */
+export const GCR = `apiVersion: kubelet.config.k8s.io/v1
+kind: CredentialProviderConfig
+providers:
+  - name: gcr-credential-provider
+    matchImages: ["gcr.io"]
+    defaultCacheDuration: "1m"
+    apiVersion: credentialprovider.kubelet.k8s.io/v1
+`;
+
+/** A kubelet config with only an ECR provider. */
+export const ECR_ONLY = `apiVersion: kubelet.config.k8s.io/v1
+kind: CredentialProviderConfig
+providers:
+  - name: ecr-credential-provider
+    matchImages: ["*.dkr.ecr.*.amazonaws.com"]
+    defaultCacheDuration: "12h"
+    apiVersion: credentialprovider.kubelet.k8s.io/v1
+`;

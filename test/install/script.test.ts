@@ -21,10 +21,10 @@ function sh(args: readonly string[]) {
 }
 
 describe.each(ARTIFACTS)("sh scripts/install.sh with the $name", (artifact) => {
-  it("installs on a k3s tree, and the installed plugin answers the kubelet with the entry's args", () => {
+  it("installs on a k3s tree with --executable, and the installed plugin answers the kubelet with the entry's args", () => {
     const root = copyRoot("k3s");
     const result = sh([
-      "--binary",
+      "--executable",
       artifact.path,
       "--root",
       root,
@@ -45,7 +45,7 @@ describe.each(ARTIFACTS)("sh scripts/install.sh with the $name", (artifact) => {
     expect(JSON.parse(answer.stdout).auth["docker.io"].username).toBe("install-test-user");
   });
 
-  it("shows the diff with --dry-run and uninstalls back to the original tree", () => {
+  it("shows the diff with --dry-run and uninstalls back to the original tree (--binary still works)", () => {
     const root = copyRoot("kubeadm");
     const before = snapshot(root);
     const dry = sh([
@@ -67,6 +67,12 @@ describe.each(ARTIFACTS)("sh scripts/install.sh with the $name", (artifact) => {
     expect(removed.stderr).not.toMatch(/pullkey: [A-Z_]+:/);
     expect(removed.status).toBe(0);
     expect(snapshot(root)).toEqual(before);
+    // Again: nothing to do is not an error (a DaemonSet rollback re-runs it).
+    const again = sh(["--executable", artifact.path, "--uninstall", "--root", root]);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toBe(
+      "pullkey: uninstall: no install recorded in /var/lib/pullkey/install/manifest.json: nothing to uninstall\n",
+    );
   });
 });
 
@@ -75,7 +81,7 @@ describe("install.sh itself", () => {
     const root = copyRoot("kubeadm");
     const before = snapshot(root);
     const result = sh([
-      "--binary",
+      "--executable",
       "/nonexistent/pullkey",
       "--root",
       root,
@@ -83,7 +89,7 @@ describe("install.sh itself", () => {
       DOCKER_CONFIG,
     ]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("install.sh: --binary /nonexistent/pullkey: no such file\n");
+    expect(result.stderr).toBe("install.sh: --executable /nonexistent/pullkey: no such file\n");
     expect(snapshot(root)).toEqual(before);
   });
 

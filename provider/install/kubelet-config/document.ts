@@ -26,6 +26,19 @@ export function renderNewConfig(entry: ProviderEntry, format: "json" | "yaml"): 
   return stringify(config, { lineWidth: 0 });
 }
 
+/**
+ * The first YAML/JSON syntax error of a file, with the file's own line and column, or undefined.
+ * The yaml library recovers from some errors (`[,]` reads as `[]`); the kubelet's parser does
+ * not, so any error counts.
+ */
+export function syntaxError(text: string): string | undefined {
+  const error = parseDocument(text, { uniqueKeys: false }).errors[0];
+  if (!error) return undefined;
+  const at = error.linePos?.[0];
+  const what = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
+  return `${at ? `line ${at.line}, column ${at.col}: ` : ""}${what}`;
+}
+
 /** The raw provider entries in the file, in order (undefined where `providers` is not a list). */
 export function providerEntries(text: string): unknown[] | undefined {
   const doc = parseDocument(text);

@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { type DecodedConfig, decodeCredentialProviderConfig } from "./decode.js";
+import { syntaxError } from "./document.js";
 import { strictDecodingError } from "./strict.js";
 import { aggregateMessage, validateCredentialProviderConfig } from "./validate.js";
 
@@ -23,16 +24,15 @@ export function loadKubeletConfig(
   const merged: DecodedConfig = { apiVersion: "", providers: [] };
   const names = new Set<string>();
   for (const { path, text } of files) {
-    let doc: unknown;
-    try {
-      // Duplicate keys are the strict pass's to report, in the kubelet's words.
-      doc = parse(text, { uniqueKeys: false });
-    } catch (err) {
-      const reason = (err as Error).message.split("\n")[0];
+    // Duplicate keys are the strict pass's to report, in the kubelet's words; any other syntax
+    // error, even one the yaml library recovers from, stops the kubelet. Lines are the file's.
+    const broken = syntaxError(text);
+    if (broken !== undefined) {
       return {
-        error: `error decoding config ${JSON.stringify(path)}: not valid YAML or JSON: ${reason}`,
+        error: `error decoding config ${JSON.stringify(path)}: not valid YAML or JSON: ${broken}`,
       };
     }
+    const doc: unknown = parse(text, { uniqueKeys: false });
     const decoded = decodeCredentialProviderConfig(
       doc,
       { kubeletMinor: options.kubeletMinor, strict: false },

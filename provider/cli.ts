@@ -12,13 +12,16 @@ const OPTIONS = {
   "api-version": { type: "string" },
   "show-secrets": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
+  "no-cache": { type: "boolean" },
+  rule: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** Which options each command takes; anything else is a usage error, not silently ignored. */
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   plugin: ["config", "help"],
-  get: ["config", "api-version", "show-secrets", "verbose", "help"],
+  get: ["config", "api-version", "show-secrets", "verbose", "no-cache", "help"],
+  cache: ["config", "rule", "help"],
   validate: ["config", "help"],
   version: ["help"],
 };
@@ -71,7 +74,17 @@ export async function run(io: Io): Promise<number> {
         apiVersion: values["api-version"],
         showSecrets: values["show-secrets"],
         verbose: values.verbose,
+        noCache: values["no-cache"],
       });
+    }
+    case "cache": {
+      const [action, ...more] = rest;
+      if ((action !== "list" && action !== "clear") || more.length > 0)
+        return usage(io, "cache takes list or clear");
+      if (action === "list" && values.rule !== undefined)
+        return usage(io, "--rule applies to cache clear only");
+      const { cacheCommand } = await import("./commands/cache.js");
+      return cacheCommand(io, action, { config: values.config, rule: values.rule });
     }
     case "validate":
       if (rest.length > 0) return usage(io, "validate takes no arguments");

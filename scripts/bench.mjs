@@ -4,6 +4,7 @@
 // (user + system, which a busy machine disturbs far less), as ratios to floors measured in the
 // same run: `node -e 0` and a trivial static C program. Scenarios run round-robin so load changes
 // hit all of them alike. Backend rows talk to moto (AWS) on loopback through a counting proxy.
+// Then a cold storm (scripts/bench-storm.mjs): 200 execs at once on an empty cache, default budget.
 // Writes BENCHMARKS.md.   npm run bench   (BENCH_RUNS=N execs per scenario, default 60)
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -21,6 +22,7 @@ import { connect, createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { coldStorm, describeStorm } from "./bench-storm.mjs";
 import { startMoto } from "./peers/moto.mjs";
 import { startVault } from "./peers/vault.mjs";
 
@@ -262,10 +264,10 @@ const scenarios = [
   { name: "floor: node -e 0", argv: [process.execPath, "-e", "0"] },
   { name: "floor: Node 24 (the single executable's runtime) -e 0", argv: [node24, "-e", "0"] },
   ...(floor ? [{ name: "floor: static C program", argv: [floor] }] : []),
-  { name: "bundle, cache hit (YAML config)", argv: [bundle, "--config", yamlHit] },
-  { name: "bundle, cache hit (JSON config)", argv: [bundle, "--config", jsonHit] },
+  { name: "bundle, static source (YAML config)", argv: [bundle, "--config", yamlHit] },
+  { name: "bundle, static source (JSON config)", argv: [bundle, "--config", jsonHit] },
   { name: "bundle, static source, cache off", argv: [bundle, "--config", noCache] },
-  { name: "single executable, cache hit", argv: [sea, "--config", yamlHit] },
+  { name: "single executable, static source", argv: [sea, "--config", yamlHit] },
   { name: "single executable, static source, cache off", argv: [sea, "--config", noCache] },
   { name: "single executable, AWS rule, cache hit", argv: [sea, "--config", awsHit], env: awsEnv },
   {
@@ -281,7 +283,7 @@ const scenarios = [
   ...(process.env.NODE_EXTRA_CA_CERTS
     ? [
         {
-          name: "bundle, cache hit, with NODE_EXTRA_CA_CERTS set",
+          name: "bundle, static source, with NODE_EXTRA_CA_CERTS set",
           argv: [bundle, "--config", yamlHit],
           env: { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS },
         },
@@ -299,6 +301,16 @@ const loadAfter = loadavg()[0];
 const awsMissRows = scenarios.filter((s) => s.name.includes("cache off (moto)")).length;
 const hitConnections = proxy.stats.connections - connectionsBefore - awsMissRows * runs;
 
+// The 200-pod node: every exec cold at once, on the default budget (BENCH_STORM=N to change N).
+const storm = await coldStorm({
+  executable: sea,
+  env: { ...baseEnv, ...awsEnv },
+  aws,
+  proxyStats: proxy.stats,
+  work,
+  count: Number(process.env.BENCH_STORM ?? 200),
+});
+
 const kvReadMs = await vaultReadMs(runs);
 const vaultMissMs = quantile(
   samples
@@ -307,7 +319,7 @@ const vaultMissMs = quantile(
   0.5,
 );
 const seaHitMs = quantile(
-  samples.get("single executable, cache hit").map((x) => x.wallMs),
+  samples.get("single executable, AWS rule, cache hit").map((x) => x.wallMs),
   0.5,
 );
 const floorWall = quantile(
@@ -352,6 +364,8 @@ ${kvReadMs.toFixed(1)} ms; a Vault cache miss takes ${vaultMissMs.toFixed(1)} ms
 
 Backend requests: the ${runs} measured execs of the AWS cache-hit row opened ${hitConnections} connections to
 Secrets Manager (so ${((hitConnections / runs) * 1000).toFixed(0)} per 1,000 execs, with a 1h cacheDuration); each cache-off exec opens one.
+
+${describeStorm(storm)}
 
 Sizes: dist/pullkey.cjs ${(statSync(bundle).size / 1024).toFixed(0)} KiB, of which the Vault and AWS sources, the config
 compiler, installer, doctor and metrics are embedded strings compiled only when used;

@@ -113,7 +113,7 @@ export async function fetchThroughCache(
     if (deps.now() >= options.waitUntil || deps.signal.aborted) {
       const err = new PullkeyError(
         "DEADLINE_EXCEEDED",
-        `gave up waiting for another pullkey exec (pid ${attempt.busy.pid}) fetching from ${options.source}`,
+        `gave up waiting for another pullkey exec (pid ${attempt.busy?.pid ?? "?"}) fetching from ${options.source}`,
       );
       return staleOr(err, last, options, deps);
     }

@@ -102,6 +102,15 @@ export class CacheStore {
     return found;
   }
 
+  /** Every key with an entry or a failure record, readable or not (`pullkey cache clear`). */
+  async keys(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const keys = names
+      .map((name) => /^([0-9a-f]{64})\.(json|failed)$/.exec(name)?.[1])
+      .filter((key): key is string => key !== undefined);
+    return [...new Set(keys)];
+  }
+
   /** Removes a key's entry and failure record. */
   async remove(key: string): Promise<void> {
     for (const kind of ["json", "failed"] as const) {

@@ -17,6 +17,8 @@ export interface GetOptions {
   apiVersion?: string | undefined;
   showSecrets?: boolean | undefined;
   verbose?: boolean | undefined;
+  /** Read the source even when the node-local cache holds a fresh entry. */
+  noCache?: boolean | undefined;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function getCommand(io: Io, imageArg: string, options: GetOptions):
     const answer = await answerRequest(
       { apiVersion, image },
       config,
-      liveAnswerDeps(io, config, warn),
+      liveAnswerDeps(io, config, warn, undefined, { noCache: options.noCache }),
     );
     const { response } = answer;
     const from = { backend: "the source", cache: "the node cache", stale: "a stale cache entry" };

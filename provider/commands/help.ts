@@ -5,9 +5,13 @@ Usage:
   pullkey [--config FILE]              kubelet plugin mode: CredentialProviderRequest on stdin,
                                        CredentialProviderResponse on stdout
   pullkey get IMAGE [--config FILE] [--api-version v1|v1beta1|v1alpha1] [--show-secrets] [--verbose]
-                                       print the response the kubelet would get for IMAGE
+                [--no-cache]           print the response the kubelet would get for IMAGE
                                        (normalised like the kubelet: busybox -> docker.io/library/busybox;
-                                       --verbose: which rule and pattern, why this cacheKeyType, timings)
+                                       --verbose: which rule and pattern, why this cacheKeyType, timings;
+                                       --no-cache: read the source, not the node-local cache)
+  pullkey cache list [--config FILE]   the node-local cache: rule, registry, age, freshness left
+  pullkey cache clear [--rule NAME] [--config FILE]
+                                       remove cached credentials (all, or one rule's)
   pullkey validate [--config FILE]     check the config and the files it names
   pullkey install --executable FILE (--pullkey-config FILE | --docker-config FILE) [--dry-run]
                                        put pullkey on this node and into the kubelet's config

@@ -8,13 +8,15 @@ import { createSource } from "../sources/index.js";
 /**
  * The real collaborators of the core for one exec: sources reading through the node-local cache,
  * the exec's deadline as an AbortSignal, the clock. `warn` receives problems that do not fail
- * the exec. Without a `signal` (human commands), the deadline is execTimeout from now.
+ * the exec. Without a `signal` (human commands), the deadline is execTimeout from now;
+ * `noCache` reads the source whatever its type (`pullkey get --no-cache`).
  */
 export function liveAnswerDeps(
   io: Io,
   config: Config,
   warn: (message: string) => void,
   signal: AbortSignal = AbortSignal.timeout(config.execTimeoutMs),
+  options: { noCache?: boolean | undefined } = {},
 ): AnswerDeps {
   return {
     createSource: (spec) =>
@@ -28,12 +30,14 @@ export function liveAnswerDeps(
     now: io.now,
     signal,
     sleep: (ms) => delay(ms, undefined, { signal }).catch(() => undefined),
-    throughCache: nodeCache(config, {
-      now: io.now,
-      random: Math.random,
-      signal,
-      uid: io.uid,
-      warn,
-    }),
+    throughCache: options.noCache
+      ? undefined
+      : nodeCache(config, {
+          now: io.now,
+          random: Math.random,
+          signal,
+          uid: io.uid,
+          warn,
+        }),
   };
 }

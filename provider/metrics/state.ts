@@ -27,8 +27,13 @@ export interface MetricsState {
   backend: Record<string, Histogram>;
   /** Unix seconds of the last successful exec; 0 before the first. */
   lastSuccess: number;
-  /** Ids of the last exec logs folded in, so a fold interrupted after writing is not counted twice. */
-  folded: string[];
+  /**
+   * Exec log file name → bytes already folded in: each record is counted once, whoever folds,
+   * and records appended after a fold read the file are picked up by the next.
+   */
+  logs: Record<string, number>;
+  /** A log rename this state promised; the next fold completes it if a crash came between. */
+  rotating?: string;
 }
 
 /** What one exec contributes. */
@@ -93,7 +98,7 @@ export function emptyState(): MetricsState {
     answers: { backend: 0, cache: 0, stale: 0 },
     backend: {},
     lastSuccess: 0,
-    folded: [],
+    logs: {},
   };
 }
 
@@ -147,10 +152,8 @@ export function decodeState(text: string | undefined): MetricsState {
         return emptyState();
     }
     const base = emptyState();
-    const folded = Array.isArray(doc.folded)
-      ? doc.folded.filter((id): id is string => typeof id === "string")
-      : [];
-    return { ...(doc as MetricsState), answers: { ...base.answers, ...doc.answers }, folded };
+    const logs = isCounts(doc.logs) ? doc.logs : {};
+    return { ...(doc as MetricsState), answers: { ...base.answers, ...doc.answers }, logs };
   } catch {
     return emptyState();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readdir, rename, unlink } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import {
   appendRecord,
@@ -23,9 +23,11 @@ import {
 
 /**
  * Metrics state under stateDir: every exec appends one record to `metrics.log` (one O_APPEND
- * write, no lock, so no exec is ever dropped), then whoever gets the fold lock moves the log
- * aside, adds its records to `metrics.json` and rewrites the textfile. A busy lock costs
- * nothing: the holder, or the next exec, folds the record in.
+ * write, no lock, so no exec is ever dropped), then whoever gets the fold lock adds the records
+ * not yet counted (by byte offset, kept in `metrics.json`) and rewrites the textfile. A busy lock
+ * costs nothing: the holder, or the next exec, folds the record in. A log is never renamed while
+ * it could be short of records: it is rotated (renamed aside) only when big, and a rotated log is
+ * still read by offset until it has been quiet longer than any exec lives.
  */
 
 /** An exec waits this long for another exec's fold before leaving its record to the next one. */
@@ -33,10 +35,14 @@ const FOLD_WAIT_MS = 500;
 /** A fold takes milliseconds; its lock is abandoned past this. */
 const FOLD_HOLD_MS = 5_000;
 const MAX_STATE_BYTES = 1024 * 1024;
-/** About 25,000 execs; a log this long means folds keep failing, and the rest is not counted. */
+/** The exec log is renamed aside past this size (about 1,700 execs). */
+const ROTATE_BYTES = 256 * 1024;
+/** A log this long means folds keep failing; the rest is not counted. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
-/** How many folded log ids the state remembers (only an interrupted fold leaves one behind). */
-const FOLDED_IDS = 16;
+/** A rotated log quiet this long cannot get another record: every exec that had it open has ended. */
+const QUIET_MS = 120_000;
+const LOG = "metrics.log";
+const ROTATED = /^metrics\.log\.[0-9a-f]+\.old$/;
 
 export interface MetricsFiles {
   stateDir: string;
@@ -86,27 +92,43 @@ export async function recordExec(
   }
 }
 
-/** Adds every pending exec log to the state, then writes the state and the textfile. */
+/** Adds every record not yet counted to the state, then writes the state and the textfile. */
 async function fold(dir: string, textfile: string, uid: number): Promise<void> {
   let state = decodeState(await readStateText(dir, uid));
-  const id = randomBytes(8).toString("hex");
-  try {
-    await rename(join(dir, "metrics.log"), join(dir, `metrics.log.${id}.folding`));
-  } catch (err) {
-    if ((err as { code?: string }).code !== "ENOENT") throw err;
+  let names = await readdir(dir);
+  // A rotation the last fold promised but did not finish (a crash between the two steps).
+  if (typeof state.rotating === "string") {
+    if (!names.includes(state.rotating) && names.includes(LOG))
+      await rename(join(dir, LOG), join(dir, state.rotating));
+    delete state.rotating;
+    names = await readdir(dir);
   }
-  const pending = (await readdir(dir)).filter((name) =>
-    /^metrics\.log\.[0-9a-f]+\.folding$/.test(name),
-  );
-  for (const name of pending) {
-    const logId = name.split(".")[2] as string;
-    if (state.folded.includes(logId)) continue;
-    state = applyLog(state, await readLog(join(dir, name), uid));
-    state.folded = [...state.folded, logId].slice(-FOLDED_IDS);
+  for (const name of Object.keys(state.logs)) if (!names.includes(name)) delete state.logs[name];
+  const logs = names.filter((name) => name === LOG || ROTATED.test(name));
+  const sizes = new Map<string, { size: number; mtimeMs: number }>();
+  for (const name of logs) {
+    const read = await readNew(join(dir, name), state.logs[name] ?? 0, uid);
+    if (!read) continue;
+    state = applyLog(state, read.text);
+    state.logs[name] = (state.logs[name] ?? 0) + read.consumed;
+    sizes.set(name, read.file);
   }
-  await writePrivateJson(join(dir, "metrics.json"), state);
+  const log = sizes.get(LOG);
+  if (log && state.logs[LOG] === log.size && log.size > ROTATE_BYTES) {
+    const aside = `metrics.log.${randomBytes(8).toString("hex")}.old`;
+    state.logs[aside] = log.size;
+    state.logs[LOG] = 0;
+    state.rotating = aside;
+    await writePrivateJson(join(dir, "metrics.json"), state);
+    await rename(join(dir, LOG), join(dir, aside));
+  } else {
+    await writePrivateJson(join(dir, "metrics.json"), state);
+  }
   await writePrivateFile(textfile, renderTextfile(state), 0o644);
-  for (const name of pending) await unlink(join(dir, name)).catch(() => undefined);
+  for (const [name, file] of sizes) {
+    if (name !== LOG && state.logs[name] === file.size && Date.now() - file.mtimeMs > QUIET_MS)
+      await unlink(join(dir, name)).catch(() => undefined);
+  }
 }
 
 function applyLog(state: MetricsState, text: string): MetricsState {
@@ -118,9 +140,15 @@ function applyLog(state: MetricsState, text: string): MetricsState {
   return next;
 }
 
-async function readLog(path: string, uid: number): Promise<string> {
-  const file = await readPrivateFile(path, { uid, maxBytes: MAX_LOG_BYTES, secret: false });
-  return file?.bytes.toString("utf8") ?? "";
+/** The complete records of a log past `from`, and how many bytes they take. */
+async function readNew(path: string, from: number, uid: number) {
+  const file = await readPrivateFile(path, { uid, maxBytes: MAX_LOG_BYTES, secret: false, from });
+  if (!file) return undefined;
+  // Shorter than what was counted: not the file we counted (removed and created again).
+  if (file.size < from) return readNew(path, 0, uid);
+  // Only whole lines: a record being appended right now is counted by the next fold.
+  const end = file.bytes.lastIndexOf(0x0a) + 1;
+  return { text: file.bytes.subarray(0, end).toString("utf8"), consumed: end, file };
 }
 
 async function readStateText(dir: string, uid: number): Promise<string | undefined> {
@@ -141,10 +169,9 @@ export async function readState(
   if (!verdict.ok) return decodeState(undefined);
   let state = decodeState(await readStateText(verdict.dir, uid));
   const names = await readdir(verdict.dir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n === "metrics.log" || n.endsWith(".folding"))) {
-    const logId = basename(name).split(".")[2];
-    if (logId !== undefined && state.folded.includes(logId)) continue;
-    state = applyLog(state, await readLog(join(verdict.dir, name), uid));
+  for (const name of names.filter((n) => n === LOG || ROTATED.test(n))) {
+    const read = await readNew(join(verdict.dir, name), state.logs[name] ?? 0, uid);
+    if (read) state = applyLog(state, read.text);
   }
   return state;
 }

@@ -20,6 +20,8 @@ export interface PrivateReadOptions {
    * Otherwise only write access for group and other disqualifies it.
    */
   secret: boolean;
+  /** Read from this byte on (an append-only log folded up to here before). */
+  from?: number;
 }
 
 /** Why an opened file is not trusted, or undefined when it is. */
@@ -42,6 +44,9 @@ export interface PrivateFile {
   bytes: Buffer;
   dev: number;
   ino: number;
+  /** The file's size when it was opened. */
+  size: number;
+  mtimeMs: number;
 }
 
 /**
@@ -58,15 +63,22 @@ export async function readPrivateFile(
     const info = await handle.stat();
     if (distrust(info, options) !== undefined) return undefined;
     // Read at most one byte past the cap: a file that grew after fstat is refused too.
-    const buffer = Buffer.alloc(Math.min(info.size, options.maxBytes) + 1);
+    const from = Math.min(options.from ?? 0, info.size);
+    const buffer = Buffer.alloc(Math.min(info.size, options.maxBytes) - from + 1);
     let filled = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      const { bytesRead } = await handle.read(
+        buffer,
+        filled,
+        buffer.length - filled,
+        from + filled,
+      );
       if (bytesRead === 0) break;
       filled += bytesRead;
       if (filled === buffer.length) return undefined;
     }
-    return { bytes: buffer.subarray(0, filled), dev: info.dev, ino: info.ino };
+    const { dev, ino, size, mtimeMs } = info;
+    return { bytes: buffer.subarray(0, filled), dev, ino, size, mtimeMs };
   } catch {
     return undefined;
   } finally {

@@ -32,7 +32,8 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export type LockAttempt = { held: HeldLock } | { busy: LockOwner };
+/** Held, or busy: a live owner holds it, or another waiter is removing an abandoned one. */
+export type LockAttempt = { held: HeldLock } | { busy: LockOwner | undefined };
 
 export interface LockOptions {
   uid: number;
@@ -62,7 +63,8 @@ export async function tryLock(path: string, options: LockOptions): Promise<LockA
       return { busy: found.owner };
     }
     // Abandoned, empty, foreign or garbage: remove it if it is still the same file, then retry.
-    await breakIfSame(path, found, options.uid);
+    // While another waiter is removing it, wait like for a holder: never fetch beside it.
+    if (!(await breakIfSame(path, found, options.uid))) return { busy: found.owner };
   }
   throw Object.assign(new Error(`lock ${path} keeps changing`), { code: "EBUSY" });
 }
@@ -144,8 +146,9 @@ function decodeOwner(bytes: Buffer, uid: number): LockOwner | undefined {
  * Removes the lock judged abandoned if the file at `path` is still that one. Serialised by a
  * break lock (`<path>.break`, taken the same way), so of many waiters that judged the same dead
  * lock, one removes it and the others find a different file (or none) and leave it alone.
+ * Returns false when another waiter holds the break lock: the lock is being removed right now.
  */
-async function breakIfSame(path: string, judged: Found, uid: number): Promise<void> {
+async function breakIfSame(path: string, judged: Found, uid: number): Promise<boolean> {
   const breaker = `${path}.break`;
   const nonce = randomBytes(8).toString("hex");
   const temp = `${breaker}.${nonce}.tmp`;
@@ -159,7 +162,7 @@ async function breakIfSame(path: string, judged: Found, uid: number): Promise<vo
       const info = await lstat(breaker).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs > BREAK_LOCK_STALE_MS)
         await unlink(breaker).catch(() => undefined);
-      return;
+      return false;
     }
   } finally {
     await unlink(temp).catch(() => undefined);
@@ -175,6 +178,7 @@ async function breakIfSame(path: string, judged: Found, uid: number): Promise<vo
     ) {
       await unlink(path);
     }
+    return true;
   } finally {
     await unlink(breaker).catch(() => undefined);
   }

@@ -182,3 +182,44 @@ describe.each(ARTIFACTS)("the $name with its node-local cache", ({ name: artifac
     expect(human.stderr).toContain("pullkey: warning: credential cache skipped for this exec:");
   });
 });
+
+describe("the operator's view of the cache", () => {
+  const path = ARTIFACTS[1].path;
+  const run = (args: string[]) => execAsync(path, args, "", { env: rig.env() });
+
+  it("lists entries without secrets, reads the source with get --no-cache, and clears one rule or all", async () => {
+    const { file } = rig.config(`operator-${n++}`, {
+      rules: [
+        ["team", "quay.io", "pullkey/team"],
+        ["hub", "preset: dockerhub", "pullkey/hub"],
+      ],
+    });
+    await rig.exec(path, file, "quay.io/team/app");
+    await rig.exec(path, file);
+
+    const listed = await run(["cache", "list", "--config", file]);
+    const lines = listed.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^RULE +REGISTRY +AGE +FRESH FOR +SOURCE$/);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^hub +docker\.io +\d+s +9m\d+s +awsSecretsManager .*pullkey\/hub/),
+      expect.stringMatching(/^team +quay\.io +\d+s +9m\d+s +awsSecretsManager .*pullkey\/team/),
+    ]);
+    expect(listed.stdout).not.toContain(HUB);
+
+    const before = rig.proxy.count;
+    const direct = await run(["get", "busybox", "--no-cache", "--config", file]);
+    expect(direct.stderr).toContain("answered from the source");
+    expect(rig.proxy.count - before).toBe(1);
+
+    const one = await run(["cache", "clear", "--rule", "team", "--config", file]);
+    expect(one.stderr).toMatch(/^pullkey: removed 1 cache entry of rule "team" from /);
+    const left = await run(["cache", "list", "--config", file]);
+    expect(left.stdout.trimEnd().split("\n").slice(1)).toEqual([
+      expect.stringMatching(/^hub +docker\.io /),
+    ]);
+    const all = await run(["cache", "clear", "--config", file]);
+    expect(all.stderr).toMatch(/^pullkey: removed 1 cache entry from /);
+    await rig.exec(path, file);
+    expect(rig.proxy.count - before).toBe(2);
+  }, 60_000);
+});

@@ -134,6 +134,22 @@ describe("the Prometheus textfile after execs of the built plugin", () => {
     expect(readdirSync(textDir)).toEqual(["pullkey.prom"]);
   });
 
+  it("counts 51 concurrent execs exactly: none is dropped while another holds the lock", async () => {
+    const textDir = join(dir, "storm-textfile");
+    await mkdir(textDir);
+    const textfile = join(textDir, "pullkey.prom");
+    const file = config("storm", textfile);
+    const results = await Promise.all(
+      Array.from({ length: 51 }, () => exec(file, "docker.io/library/busybox")),
+    );
+    expect(results.filter((r) => r.status === 0)).toHaveLength(51);
+    // The last exec to record may leave its record for the next fold; one more exec folds all.
+    await exec(file, "docker.io/library/busybox");
+    const samples = parseExposition(readFileSync(textfile, "utf8"));
+    expect(samples.get('pullkey_execs_total{result="success",source="static"}')).toBe(52);
+    expect(samples.get('pullkey_cache_answers_total{origin="backend"}')).toBe(52);
+  }, 120_000);
+
   it("answers the kubelet even when the textfile cannot be written", async () => {
     const notADir = join(dir, "not-a-folder");
     writeFileSync(notADir, "");

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The cold storm: N execs of the single executable started at once against one empty cache, the
+// way a node starting N pods of one image runs the plugin, with the default exec budget (20 s)
+// and Secrets Manager on moto behind a counting proxy. Reports the slowest exec (the kubelet
+// kills at 60 s), the median, how many answered, and how many connections reached the backend
+// (single flight: 1). Used by scripts/bench.mjs; alone: node scripts/bench-storm.mjs [N]
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** Runs one storm; `aws` is the rule's source (its endpoint is the counting proxy). */
+export async function coldStorm({ executable, env, aws, proxyStats, work, count, name = "storm" }) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, "pullkey.yaml");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      apiVersion: "pullkey/v1",
+      kind: "PullkeyConfig",
+      stateDir: join(dir, "state"),
+      rules: [{ name: "hub", preset: "dockerhub", cacheDuration: "1h", source: aws }],
+    }),
+  );
+  const request = `${JSON.stringify({ kind: "CredentialProviderRequest", apiVersion: "credentialprovider.kubelet.k8s.io/v1", image: "docker.io/library/busybox" })}\n`;
+  const before = proxyStats.connections;
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve) => {
+          const t0 = performance.now();
+          const child = spawn(executable, ["--config", config], { env });
+          let stdout = "";
+          child.stdout.on("data", (d) => {
+            stdout += d;
+          });
+          child.stderr.resume();
+          child.on("close", (status) =>
+            resolve({ ms: performance.now() - t0, ok: status === 0 && stdout.includes('"auth"') }),
+          );
+          child.stdin.end(request);
+        }),
+    ),
+  );
+  const times = results.map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    count,
+    answered: results.filter((r) => r.ok).length,
+    slowestMs: times[times.length - 1] ?? 0,
+    medianMs: times[Math.floor(times.length / 2)] ?? 0,
+    wallMs: performance.now() - started,
+    backendConnections: proxyStats.connections - before,
+  };
+}
+
+/** One line for BENCHMARKS.md. */
+export function describeStorm(s) {
+  return `Cold storm: ${s.count} execs of the single executable started at once on an empty cache, default budget (20s), Secrets Manager on moto: ${s.answered} of ${s.count} answered; slowest exec ${(s.slowestMs / 1000).toFixed(1)} s (target under 30 s; the kubelet kills at 60 s), median ${(s.medianMs / 1000).toFixed(1)} s, all done in ${(s.wallMs / 1000).toFixed(1)} s; ${s.backendConnections} connection${s.backendConnections === 1 ? "" : "s"} to Secrets Manager (target 1).`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { mkdtempSync, rmSync, copyFileSync, chmodSync } = await import("node:fs");
+  const { connect, createServer } = await import("node:net");
+  const { tmpdir } = await import("node:os");
+  const { dirname } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const { startMoto } = await import("./peers/moto.mjs");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const work = mkdtempSync(join(tmpdir(), "pullkey-storm-"));
+  const sea = join(work, "pullkey");
+  copyFileSync(join(root, "dist", "pullkey"), sea);
+  chmodSync(sea, 0o755);
+  const moto = await startMoto();
+  const proxyStats = { connections: 0 };
+  const server = createServer((client) => {
+    proxyStats.connections++;
+    const upstream = connect(moto.port, "127.0.0.1");
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: "AKIABENCH",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: join(work, "none"),
+    AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
+  };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  await fetch(`${moto.endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "secretsmanager.CreateSecret",
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=AKIABENCH/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=x",
+    },
+    body: JSON.stringify({
+      Name: "bench/hub",
+      SecretString: JSON.stringify({ username: "hub", password: "bench-secret" }),
+    }),
+  });
+  const aws = {
+    type: "awsSecretsManager",
+    secretId: "bench/hub",
+    region: "us-east-1",
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+  };
+  const count = Number(process.argv[2] ?? 200);
+  const result = await coldStorm({ executable: sea, env, aws, proxyStats, work, count });
+  process.stdout.write(`${describeStorm(result)}\n`);
+  server.close();
+  await moto.stop();
+  rmSync(work, { recursive: true, force: true });
+}

@@ -109,7 +109,7 @@ describe.each(ARTIFACTS)(
       "answers within its budget with a FIFO planted as $name",
       async ({ at }) => {
         const { file, stateDir } = fresh({
-          execTimeout: "5s",
+          execTimeout: "10s",
           extra: `metrics:\n  textfile: ${join(rig.dir, "unused.prom")}\n`,
         });
         expect(password(await rig.exec(path, file))).toBe(HUB);
@@ -124,8 +124,8 @@ describe.each(ARTIFACTS)(
         const result = await rig.exec(path, file);
         expect(result.stderr).toBe("");
         expect(password(result)).toBe(HUB);
-        // The budget is 5 s; the rest is start-up on a busy machine, far from the kubelet's 60 s.
-        expect(Date.now() - started).toBeLessThan(15_000);
+        // The budget is 10 s; the rest is start-up on a busy machine, far from the kubelet's 60 s.
+        expect(Date.now() - started).toBeLessThan(25_000);
       },
       60_000,
     );
@@ -141,14 +141,14 @@ describe.each(ARTIFACTS)(
         symlinkSync(foreign, join(folder, "state-link"));
         const { file } = fresh({
           stateDir: join(folder, "state-link"),
-          execTimeout: "5s",
+          execTimeout: "10s",
           extra: `metrics:\n  textfile: ${join(rig.dir, "unused.prom")}\n`,
         });
         const started = Date.now();
         const result = await rig.exec(path, file);
         expect(result.stderr).toBe("");
         expect(password(result)).toBe(HUB);
-        expect(Date.now() - started).toBeLessThan(15_000);
+        expect(Date.now() - started).toBeLessThan(25_000);
         expect(readdirSync(foreign)).toEqual(["metrics.json"]);
       },
       60_000,

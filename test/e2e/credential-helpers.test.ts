@@ -25,9 +25,9 @@ function write(name: string, text: string, mode = 0o600): string {
 }
 
 /** A config with a Docker Hub rule and a private-registry rule, both on one docker config. */
-function config(name: string, dockerConfig: unknown, helperDir?: string): string {
+function config(name: string, dockerConfig: unknown, extra = ""): string {
   write(`${name}.json`, JSON.stringify(dockerConfig));
-  const source = `{type: dockerConfig, path: ${name}.json${helperDir ? `, credentialHelperDir: ${helperDir}` : ""}}`;
+  const source = `{type: dockerConfig, path: ${name}.json${extra}}`;
   return write(
     `${name}.yaml`,
     `apiVersion: pullkey/v1
@@ -43,6 +43,7 @@ rules:
 let store: string;
 let desktop: string;
 let noisy: string;
+let bare: string;
 
 beforeAll(() => {
   pass = createPassStore();
@@ -57,7 +58,9 @@ beforeAll(() => {
     `#!/bin/sh\necho "${STDERR_SECRET}" >&2\necho "${STDERR_SECRET}"\nexit 3\n`,
     { mode: 0o755 },
   );
-  noisy = config("noisy", { credsStore: "noisy" }, fakes);
+  noisy = config("noisy", { credsStore: "noisy" }, `, credentialHelperDir: ${fakes}`);
+  const env = Object.entries(pass.env).map(([k, v]) => `${k}: ${v}`);
+  bare = config("bare", { credsStore: "pass" }, `, credentialHelperEnv: {${env.join(", ")}}`);
 }, 60_000);
 
 afterAll(() => {
@@ -80,10 +83,10 @@ describe.each(ARTIFACTS)(
       });
     });
 
-    it("works in the kubelet's environment: systemd's PATH, no HOME, the provider's env entries", () => {
-      const result = spawnSync(path, ["--config", store], {
+    it("works in the kubelet's bare environment (systemd's PATH, no HOME) with credentialHelperEnv", () => {
+      const result = spawnSync(path, ["--config", bare], {
         input: request("docker.io/library/busybox"),
-        env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", ...pass.env },
+        env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" },
         cwd: "/",
         timeout: 20_000,
       });

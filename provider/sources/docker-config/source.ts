@@ -64,7 +64,8 @@ async function fromHelper(
     );
   }
   const run = await runHelperGet(lookup.path, choice.serverURL, {
-    env: deps.env,
+    // The source's own entries win, so `pullkey get` in a shell runs the helper as the kubelet does.
+    env: { ...deps.env, ...spec.credentialHelperEnv },
     signal: context.signal,
   });
   const answer = helperAnswer(run, choice, what);

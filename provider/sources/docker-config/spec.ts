@@ -32,6 +32,20 @@ export const dockerConfigSpec = z
           ),
         ),
     ),
+    credentialHelperEnv: z.optional(
+      z
+        .record(
+          z
+            .string()
+            .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")),
+          z.string(),
+        )
+        .check(
+          z.describe(
+            "Environment variables set for the helper on top of pullkey's own (the kubelet's), e.g. PASSWORD_STORE_DIR and GNUPGHOME for docker-credential-pass.",
+          ),
+        ),
+    ),
   })
   .check(
     z.describe(

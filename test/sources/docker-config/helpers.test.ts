@@ -22,7 +22,11 @@ function fake(name: string, script: string): void {
   writeFileSync(path, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
 }
 
-function source(doc: unknown, extra: { credentialHelperDir?: string } = {}) {
+function source(
+  doc: unknown,
+  extra: { credentialHelperDir?: string; credentialHelperEnv?: Record<string, string> } = {},
+  env: Record<string, string | undefined> = { ...process.env, ...pass.env },
+) {
   const file = join(dir, `docker-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
   return dockerConfigSource(
@@ -30,7 +34,7 @@ function source(doc: unknown, extra: { credentialHelperDir?: string } = {}) {
     {
       baseDir: dir,
       readFile: (p) => readFile(p),
-      env: { ...process.env, ...pass.env },
+      env,
       now: () => new Date(),
       stateDir: join(dir, "state"),
     },
@@ -111,6 +115,16 @@ describe("a docker config served by docker-credential-pass", () => {
     expect(await fetchFor("ghcr.io", src)).toEqual({ username: "get", password: "s" });
     expect(readFileSync(join(fakes, "echo-url.stdin"), "utf8")).toBe("ghcr.io");
     expect(await fetchFor("registry.test:5000", src)).toMatchObject({ username: "team-robot" });
+  });
+
+  it("gives the helper the source's credentialHelperEnv over pullkey's own environment", async () => {
+    const bare = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" };
+    const wrong = { ...bare, PASSWORD_STORE_DIR: join(dir, "no-store") };
+    const src = source(config, { credentialHelperEnv: pass.env }, wrong);
+    expect(await fetchFor("docker.io", src)).toMatchObject({ password: HUB_SECRET });
+    // Without it, pass looks in an empty store: docker-credential-pass 0.6 says "not found".
+    const err = await failure(fetchFor("docker.io", source(config, {}, wrong)));
+    expect(err.code).toBe("SOURCE_NO_ENTRY");
   });
 
   it("uses an inline auths entry only when no helper applies, as docker does", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PullkeyError } from "../../../provider/errors.js";
 import { helperAnswer } from "../../../provider/sources/docker-config/helper-answer.js";
 import type { HelperRun } from "../../../provider/sources/docker-config/helper-exec.js";
+import { dockerConfigSpec } from "../../../provider/sources/docker-config/spec.js";
 import {
   chooseHelper,
   DOCKER_HUB_SERVER,
@@ -207,4 +208,34 @@ describe("judging a helper's answer (the docker-credential-helpers protocol)", (
       expect(err.message).not.toContain(SECRET);
     },
   );
+});
+
+describe("the dockerConfig source's helper settings", () => {
+  const spec = (extra: Record<string, unknown>) =>
+    dockerConfigSpec.safeParse({ type: "dockerConfig", path: "d.json", ...extra });
+  it.each([
+    {
+      name: "an absolute credentialHelperDir",
+      extra: { credentialHelperDir: "/opt/bin" },
+      ok: true,
+    },
+    { name: "a relative credentialHelperDir", extra: { credentialHelperDir: "bin" }, ok: false },
+    {
+      name: "credentialHelperEnv with variable names",
+      extra: { credentialHelperEnv: { PASSWORD_STORE_DIR: "/root/.password-store" } },
+      ok: true,
+    },
+    {
+      name: "a credentialHelperEnv name with =",
+      extra: { credentialHelperEnv: { "A=B": "x" } },
+      ok: false,
+    },
+    {
+      name: "a non-string credentialHelperEnv value",
+      extra: { credentialHelperEnv: { A: 1 } },
+      ok: false,
+    },
+  ])("$name: accepted $ok", ({ extra, ok }) => {
+    expect(spec(extra).success).toBe(ok);
+  });
 });

@@ -99,6 +99,7 @@ export function runHelperGet(
     });
     child.on("exit", (status, signal) => {
       exited = { status, signal };
+      if (settled) return;
       drainTimer = setTimeout(() => {
         killGroup();
         finish();

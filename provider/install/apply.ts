@@ -41,7 +41,9 @@ async function applyOne(
   backup: boolean,
   backups: string[],
 ): Promise<void> {
-  if (backup && change.before !== undefined && change.role !== "manifest") {
+  // A secret being deleted gets no backup copy: keeping it is what deleting it is meant to stop.
+  const dropped = change.role === "secret" && change.after === undefined;
+  if (backup && change.before !== undefined && change.role !== "manifest" && !dropped) {
     const copy = backupPath(change.path, stamp);
     await fs.makeDir(BACKUP_DIR, 0o700);
     if ((await fs.read(copy)) === undefined) {

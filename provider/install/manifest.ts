@@ -94,7 +94,10 @@ export function nextManifest(
   const files = new Map<string, FileRecord>();
   for (const record of previous?.files ?? []) files.set(record.path, record);
   for (const change of changes) {
-    if (change.after === undefined) continue;
+    if (change.after === undefined) {
+      files.delete(change.path);
+      continue;
+    }
     const old = files.get(change.path);
     const record: FileRecord = {
       path: change.path,

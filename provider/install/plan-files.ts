@@ -1,7 +1,8 @@
 import { basename, dirname } from "node:path";
 import { PullkeyError, quote } from "../errors.js";
 import type { NodeFs } from "../node/fs.js";
-import type { InstallOptions } from "./plan.js";
+import type { Manifest } from "./manifest.js";
+import type { FileChange, InstallOptions } from "./plan.js";
 import { generateConfig, PULLKEY_DIR } from "./pullkey-config.js";
 
 /** pullkey's own files on the node, and the checks every path passes before a write. */
@@ -101,4 +102,24 @@ export function checkNodePath(path: string): void {
       `${quote(path)}: paths must be absolute, without spaces, quotes, $ or backslashes`,
     );
   }
+}
+
+/**
+ * Secrets an earlier install wrote that this config no longer reads (switching from a docker
+ * config to Vault): deleted, so they do not stay behind forgotten (apply keeps no backup copy).
+ */
+export async function staleSecrets(
+  fs: NodeFs,
+  previous: Manifest | undefined,
+  stillRead: readonly string[],
+): Promise<FileChange[]> {
+  const stale: FileChange[] = [];
+  for (const record of previous?.files ?? []) {
+    if (record.role !== "secret" || !record.created || stillRead.includes(record.path)) continue;
+    const before = await fs.read(record.path);
+    if (before !== undefined) {
+      stale.push({ path: record.path, role: "secret", before, mode: 0o600, dirMode: 0o700 });
+    }
+  }
+  return stale;
 }

@@ -10,10 +10,8 @@ import { flagWords, type Layout, resolveLayout } from "./layout.js";
 import {
   BACKUP_DIR,
   backupStamp,
-  type FileRecord,
   type FileRole,
   MANIFEST_PATH,
-  type Manifest,
   nextManifest,
   parseManifest,
   renderManifest,
@@ -27,8 +25,10 @@ import {
   missingDirs,
   pullkeyConfigFor,
   secretFilesFor,
+  staleSecrets,
 } from "./plan-files.js";
 import { inspectConfig, type SourceFlags } from "./pullkey-config.js";
+import { previousEdit, recordDetails } from "./records.js";
 
 /**
  * Works out every file an install would write, from what is on the node now, checks the
@@ -171,6 +171,13 @@ export async function planInstall(fs: NodeFs, options: InstallOptions, now: Date
     }
   }
 
+  changes.push(
+    ...(await staleSecrets(fs, previous, [
+      ...pullkey.extra.map((e) => e.path),
+      ...inspected.files,
+    ])),
+  );
+
   // A docker config whose credential helper is not on the node would fail every pull.
   warnings.push(...(await credentialStoreCheck(fs, pullkey)));
 
@@ -263,37 +270,4 @@ export async function planInstall(fs: NodeFs, options: InstallOptions, now: Date
     await checkWritable(fs, [...changes.map((c) => c.path), `${BACKUP_DIR}/x`]);
   }
   return { layout, changes, warnings, notes: layout.notes };
-}
-
-/** What uninstall needs to take out exactly pullkey's part of a file. */
-function recordDetails(
-  path: string,
-  role: FileRole,
-  edit: EnvEdit | undefined,
-  layout: Layout,
-  kubelet: { file: string; replaced?: unknown },
-  entry: unknown,
-  name: string,
-): Partial<FileRecord> {
-  if (role === "kubelet-config" && path === kubelet.file) {
-    // The entry as written is kept only with a replaced one: uninstall compares the two.
-    return {
-      provider: name,
-      ...(kubelet.replaced !== undefined ? { entry, replaced: kubelet.replaced } : {}),
-    };
-  }
-  const target = layout.addFlags?.target;
-  if (role === "flags" && target?.kind === "env-file" && target.path === path) {
-    return {
-      variable: target.variable,
-      words: flagWords(layout.addFlags?.flags ?? {}),
-      ...(edit ? { edit } : {}),
-    };
-  }
-  return {};
-}
-
-/** The edit an earlier install recorded, for a file this run does not change. */
-function previousEdit(previous: Manifest | undefined, path: string): EnvEdit | undefined {
-  return previous?.files.find((f) => f.path === path)?.edit;
 }

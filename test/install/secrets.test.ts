@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectNoLeaks } from "../e2e/leaks.js";
@@ -84,5 +84,23 @@ describe("secrets and the installer", () => {
       "pullkey: no kubelet restart needed: pullkey reads its config and secrets on every pull\n",
     );
     expect(rotated.stderr).not.toContain("restart kubelet");
+  });
+
+  it("deletes the secrets of a source it no longer uses, without a backup copy", async () => {
+    const root = copyRoot("kubeadm");
+    expect((await run("install", root, INSTALL)).status).toBe(0);
+    expect(existsSync(join(root, "/etc/pullkey/docker-config.json"))).toBe(true);
+    put(root, "/input/config.yaml", INLINE_TOKEN_CONFIG);
+    const switched = await run("install", root, [
+      "--executable",
+      FAKE_EXECUTABLE,
+      "--pullkey-config",
+      join(root, "/input/config.yaml"),
+    ]);
+    expect(switched.status).toBe(0);
+    expect(switched.stderr).toContain("pullkey: removed /etc/pullkey/docker-config.json\n");
+    expect(existsSync(join(root, "/etc/pullkey/docker-config.json"))).toBe(false);
+    const backups = readdirSync(join(root, "/var/lib/pullkey/install/backups"));
+    expect(backups.filter((name) => name.includes("docker-config"))).toEqual([]);
   });
 });

@@ -1,11 +1,9 @@
+import type { Origin } from "../core/answer.js";
 import { isTransient, PullkeyError } from "../errors.js";
 import type { RegistryCredential } from "../sources/source.js";
 import type { LockAttempt } from "../state/lock.js";
 import { canServeStale, freshUntil, isFresh } from "./policy.js";
 import type { CacheEntry, CacheStore, EntryIdentity } from "./store.js";
-
-/** Where an answer came from. */
-export type Origin = "backend" | "cache" | "stale";
 
 export interface CachedCredential {
   credential: RegistryCredential;

@@ -1,16 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config/config.js";
-import type { RegistryCredential } from "../sources/source.js";
+import type { ThroughCache } from "../core/answer.js";
 import { privateFolder } from "../state/folder.js";
-import { type CachedCredential, fetchThroughCache, freshEntry } from "./cached-fetch.js";
-import { type CacheKeyParts, cacheKey } from "./key.js";
+import { fetchThroughCache, freshEntry } from "./cached-fetch.js";
+import { cacheKey } from "./key.js";
 import { CacheStore } from "./store.js";
-
-/** Fetches one rule's credential through the node-local cache. */
-export type ThroughCache = (
-  parts: CacheKeyParts & { description: string; cacheDurationMs: number },
-  fetchFromSource: () => Promise<RegistryCredential>,
-) => Promise<CachedCredential>;
 
 export interface NodeCacheDeps {
   now(): Date;

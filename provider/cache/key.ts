@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { serviceAccountClaims } from "../core/service-account.js";
+import { serviceAccountClaims } from "../protocol/token-claims.js";
 import type { ServiceAccountContext } from "../sources/source.js";
 
 /** What makes two fetches interchangeable: same rule, same source settings, same registry and pod identity. */

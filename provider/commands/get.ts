@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Config } from "../config/config.js";
+import { filePermissionWarnings } from "../config/file-checks.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { answerRequest } from "../core/answer.js";
 import { chooseRule } from "../core/choose.js";
@@ -9,7 +10,6 @@ import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { normalizeImageName } from "../matching/image.js";
 import { API_GROUP, type ApiVersion, isApiVersion } from "../protocol/api.js";
 import { type DockerConfigNote, dockerConfigNotes } from "../sources/docker-config/notes.js";
-import { filePermissionWarnings } from "./file-checks.js";
 import { liveAnswerDeps } from "./live-deps.js";
 
 export interface GetOptions {

@@ -1,7 +1,8 @@
 import { isAbsolute } from "node:path";
+import { untilAborted } from "../abort.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { type Answer, answerRequest } from "../core/answer.js";
-import { afterAbort, BUDGET_BEFORE_CONFIG_MS, ExecBudget, untilAborted } from "../core/deadline.js";
+import { afterAbort, BUDGET_BEFORE_CONFIG_MS, ExecBudget } from "../core/deadline.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Config } from "../config/config.js";
+import { filePermissionWarnings } from "../config/file-checks.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { errorLine, PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
@@ -8,7 +9,6 @@ import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import type { DockerConfigNote } from "../sources/docker-config/notes.js";
 import { ruleStoreNotes } from "../sources/docker-config/rule-notes.js";
 import { describeSpec, sourceFiles } from "../sources/index.js";
-import { filePermissionWarnings } from "./file-checks.js";
 
 /**
  * `pullkey validate`: checks the config as the plugin will read it, plus that every file a source

@@ -1,4 +1,4 @@
-import type { ThroughCache } from "../cache/index.js";
+import { untilAborted } from "../abort.js";
 import type { Config, Rule } from "../config/config.js";
 import { PullkeyError, quote, withContext } from "../errors.js";
 import { formatGoDuration } from "../gocompat/duration.js";
@@ -10,12 +10,41 @@ import type {
 } from "../protocol/api.js";
 import { makeResponse } from "../protocol/response.js";
 import { describeSpec, sourceIsCached } from "../sources/index.js";
-import type { CredentialSource, FetchContext, RegistryCredential } from "../sources/source.js";
+import type {
+  CredentialSource,
+  FetchContext,
+  RegistryCredential,
+  ServiceAccountContext,
+} from "../sources/source.js";
 import type { SourceSpec } from "../sources/specs.js";
 import { cacheDurationFor } from "./cache-duration.js";
 import { answerScope, chooseRule } from "./choose.js";
-import { untilAborted } from "./deadline.js";
 import { withRetries } from "./retry.js";
+
+/** Where an answer's credential came from: the source, a fresh cache entry, or a stale one. */
+export type Origin = "backend" | "cache" | "stale";
+
+/** One fetch as a credential cache sees it: what keys the entry, and what labels it. */
+export interface CacheRequest {
+  rule: string;
+  /** The rule's source spec, as configured. */
+  source: SourceSpec;
+  /** Folder relative source paths resolve against: the same spec in two configs may differ. */
+  baseDir: string;
+  registry: string;
+  serviceAccount?: ServiceAccountContext | undefined;
+  description: string;
+  cacheDurationMs: number;
+}
+
+/**
+ * A credential cache as the core sees it. The node-local cache (cache/) implements it and the
+ * commands wire it in, so the core never depends on how or where entries are kept.
+ */
+export type ThroughCache = (
+  request: CacheRequest,
+  fetchFromSource: () => Promise<RegistryCredential>,
+) => Promise<{ credential: RegistryCredential; origin: Origin; freshUntil?: Date | undefined }>;
 
 /** What the core needs from the outside world. */
 export interface AnswerDeps {
@@ -32,7 +61,7 @@ export interface Answer {
   response: CredentialProviderResponse;
   rule?: string;
   source?: string;
-  origin?: "backend" | "cache" | "stale";
+  origin?: Origin;
 }
 
 /**
@@ -104,7 +133,7 @@ async function fetchCredential(
   deps: AnswerDeps,
 ): Promise<{
   credential: RegistryCredential;
-  origin: "backend" | "cache" | "stale";
+  origin: Origin;
   freshUntil?: Date | undefined;
   description: string;
 }> {

@@ -1,30 +1,3 @@
-/** Settles with `work`, or rejects with `timeout()` as soon as the signal aborts. */
-export function untilAborted<T>(
-  work: Promise<T>,
-  signal: AbortSignal,
-  timeout: () => Error,
-): Promise<T> {
-  if (signal.aborted) {
-    // The work's own failure no longer matters; keep it from surfacing as unhandled.
-    work.catch(() => undefined);
-    return Promise.reject(timeout());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(timeout());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
 /**
  * Until the config is read its execTimeout is unknown; until then the longest one a config may
  * set applies, so a slow start is still cut off well inside the kubelet's one-minute kill.

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { filePermissionWarnings } from "../commands/file-checks.js";
 import type { Config } from "../config/config.js";
+import { filePermissionWarnings } from "../config/file-checks.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { type AnswerDeps, answerRequest } from "../core/answer.js";
 import { chooseRule } from "../core/choose.js";

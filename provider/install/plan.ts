@@ -1,7 +1,7 @@
 import { PullkeyError, quote } from "../errors.js";
 import type { Flavour } from "../node/flavour.js";
 import type { NodeFs } from "../node/fs.js";
-import { credentialStoreCheck } from "../sources/docker-config/install-check.js";
+import { credentialStoreCheck } from "./credential-store-check.js";
 import type { EntryOptions } from "./entry.js";
 import { addToEnvFile, type EnvEdit, envEditKind } from "./env-edit.js";
 import { renderDropIn } from "./flag-target.js";

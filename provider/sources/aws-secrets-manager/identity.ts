@@ -1,5 +1,5 @@
-import { serviceAccountClaims } from "../../core/service-account.js";
 import { PullkeyError, quote } from "../../errors.js";
+import { serviceAccountClaims } from "../../protocol/token-claims.js";
 import type { ServiceAccountContext } from "../source.js";
 import type { AwsSecretsManagerSpec } from "./spec.js";
 

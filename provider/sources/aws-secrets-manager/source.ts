@@ -10,6 +10,7 @@ import {
   STSClient,
 } from "@aws-sdk/client-sts";
 import { state as nodeVersionWarning } from "@aws-sdk/core/client";
+import { untilAborted } from "../../abort.js";
 import { PullkeyError, quote } from "../../errors.js";
 import type { CredentialSource, FetchContext, RegistryCredential, SourceDeps } from "../source.js";
 import { describeAwsSecretsManagerSpec } from "./describe.js";
@@ -96,7 +97,9 @@ async function fetchSecret(
 
   const step = async <T>(call: AwsCall, work: () => Promise<T>): Promise<T> => {
     try {
-      return await untilAborted(work(), context.signal);
+      // The SDK's abortSignal covers HTTP calls; this also covers credential resolution (IMDS,
+      // container endpoints), which does not take a signal.
+      return await untilAborted(work(), context.signal, () => context.signal.reason as Error);
     } catch (err) {
       if (err instanceof PullkeyError) throw err;
       throw describeAwsFailure(err, {
@@ -199,18 +202,4 @@ function toIdentity(credentials: Credentials | undefined, label: string): AwsCre
     ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
     ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
   };
-}
-
-/**
- * Settles with `work`, or rejects as soon as the exec's deadline passes. The SDK's abortSignal
- * covers HTTP calls; this also covers credential resolution (IMDS, container endpoints), which
- * does not take a signal.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -2,7 +2,7 @@ import { Agent } from "node:https";
 // Must stay before node-vault: see the module.
 import "./quiet-debug.js";
 import nodeVault from "node-vault";
-import { untilAborted } from "../../core/deadline.js";
+import { untilAborted } from "../../abort.js";
 import { tlsWords } from "../../net-errors.js";
 
 /**

@@ -1,5 +1,5 @@
-import { serviceAccountClaims } from "../../core/service-account.js";
 import { PullkeyError } from "../../errors.js";
+import { serviceAccountClaims } from "../../protocol/token-claims.js";
 
 /** Who the pod's service account is, from the claims of the token the kubelet passed. */
 export interface ServiceAccountIdentity {

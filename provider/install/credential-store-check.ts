@@ -1,8 +1,8 @@
 import { dirname } from "node:path";
-import { parseConfigText } from "../../config/compile.js";
-import { validateConfig } from "../../config/validate.js";
-import { PullkeyError } from "../../errors.js";
-import { ruleStoreNotes } from "./rule-notes.js";
+import { parseConfigText } from "../config/compile.js";
+import { validateConfig } from "../config/validate.js";
+import { PullkeyError } from "../errors.js";
+import { ruleStoreNotes } from "../sources/docker-config/rule-notes.js";
 
 /** What the installer knows of the node: files by node path, and where the node's root is. */
 export interface InstallNode {

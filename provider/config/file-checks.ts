@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import type { Config } from "../config/config.js";
-import { type FileMode, permissionWarnings } from "../config/permissions.js";
 import type { Io } from "../io.js";
 import { sourceFiles } from "../sources/index.js";
+import type { Config } from "./config.js";
+import { type FileMode, permissionWarnings } from "./permissions.js";
 
 /**
  * Permission warnings for the config and every file its sources read. Files that cannot be

@@ -71,6 +71,7 @@ export const NSENTER = [
   "--",
 ];
 
+/** `pullkey install --help`. */
 export const INSTALL_HELP = `Usage:
   pullkey install --executable FILE (--pullkey-config FILE | --docker-config FILE [--registry HOST]...)
                   [--flavour ${FLAVOURS.join("|")}] [--root DIR] [--dry-run] [--restart]
@@ -88,7 +89,9 @@ Install options:
   --match-image PATTERN          kubelet matchImages (default: the patterns of pullkey's rules)
   --default-cache-duration D     the entry's defaultCacheDuration (default 10m)
   --provider-api-version V       v1 (default), v1beta1 or v1alpha1
-  --env NAME=VALUE               extra environment for the exec (repeatable)
+  --env NAME=VALUE               extra environment for the exec (repeatable); the kubelet's config
+                                 is world-readable, so names with TOKEN, SECRET, PASSWORD, KEY or
+                                 CREDENTIAL are refused: use --secret-file
   --keep-env NAME                do not neutralise NAME (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...)
   --token-audience AUD           KEP-4412 service account token mode, with --token-cache-type
   --token-cache-type T           ${CACHE_TYPES.join(" or ")}
@@ -97,17 +100,24 @@ Install options:
   --bin-dir DIR, --kubelet-config PATH   paths, when the kubelet has no flags for them yet
   --drop-in                      write pullkey's entry as its own file in a config folder (1.34+)
   --kubelet-version 1.N          the kubelet's version (default: kubelet --version when --root is /)
-  --force                        replace a provider entry of the same name not written by pullkey
-  --dry-run                      print the diff of every file, change nothing
+  --force                        replace a provider entry of the same name, or an /etc/pullkey
+                                 config or secret, that pullkey did not write (a backup is kept)
+  --dry-run                      print the diff of every file (secrets redacted), change nothing
   --restart                      restart the kubelet (or k3s/rke2) when something changed
   --restart-via nsenter          from a privileged hostPID pod: run the restart in the host's namespaces
   --root DIR                     operate on DIR as if it were / (for tests and images)
+
+The flags go where the kubelet's effective command line (its unit, drop-ins and environment
+files, or k3s/RKE2 config) takes them; install refuses, with the file, when they would not land.
+uninstall takes out the words and entry install added and the files it created, keeping every
+later edit; with nothing installed it prints one line and exits 0.
 `;
 
 export type Values = ReturnType<
   typeof parseArgs<{ options: typeof INSTALL_OPTIONS; allowPositionals: false }>
 >["values"];
 
+/** The parsed options of `pullkey install`, with the files it copies read from this host. */
 export async function installOptions(
   io: Io,
   v: Values,

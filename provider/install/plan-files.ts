@@ -26,6 +26,7 @@ export function secretFilesFor(
   });
 }
 
+/** pullkey's own config: the one given, one generated from source flags, or the one on the node. */
 export async function pullkeyConfigFor(
   fs: NodeFs,
   options: InstallOptions,
@@ -85,6 +86,7 @@ export async function missingDirs(fs: NodeFs, paths: string[]): Promise<string[]
   return missing;
 }
 
+/** The provider name is a file name in the bin dir: letters, digits, ".", "_" and "-". */
 export function checkName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw new PullkeyError(

@@ -6,6 +6,7 @@
 // (single flight: 1). Used by scripts/bench.mjs; alone: node scripts/bench-storm.mjs [N]
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 
 /** Runs one storm; `aws` is the rule's source (its endpoint is the counting proxy). */
@@ -33,18 +34,28 @@ export async function coldStorm({ executable, env, aws, proxyStats, work, count,
           const t0 = performance.now();
           const child = spawn(executable, ["--config", config], { env });
           let stdout = "";
+          let stderr = "";
           child.stdout.on("data", (d) => {
             stdout += d;
           });
-          child.stderr.resume();
+          child.stderr.on("data", (d) => {
+            stderr += d;
+          });
           child.on("close", (status) =>
-            resolve({ ms: performance.now() - t0, ok: status === 0 && stdout.includes('"auth"') }),
+            resolve({
+              ms: performance.now() - t0,
+              ok: status === 0 && stdout.includes('"auth"'),
+              code: /^pullkey: ([A-Z_]+):/.exec(stderr)?.[1],
+            }),
           );
           child.stdin.end(request);
         }),
     ),
   );
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
+  const failures = {};
+  for (const r of results.filter((r) => !r.ok))
+    failures[r.code ?? "?"] = (failures[r.code ?? "?"] ?? 0) + 1;
   return {
     count,
     answered: results.filter((r) => r.ok).length,
@@ -52,12 +63,20 @@ export async function coldStorm({ executable, env, aws, proxyStats, work, count,
     medianMs: times[Math.floor(times.length / 2)] ?? 0,
     wallMs: performance.now() - started,
     backendConnections: proxyStats.connections - before,
+    failures,
+    load: loadavg()[0],
   };
 }
 
 /** One line for BENCHMARKS.md. */
 export function describeStorm(s) {
-  return `Cold storm: ${s.count} execs of the single executable started at once on an empty cache, default budget (20s), Secrets Manager on moto: ${s.answered} of ${s.count} answered; slowest exec ${(s.slowestMs / 1000).toFixed(1)} s (target under 30 s; the kubelet kills at 60 s), median ${(s.medianMs / 1000).toFixed(1)} s, all done in ${(s.wallMs / 1000).toFixed(1)} s; ${s.backendConnections} connection${s.backendConnections === 1 ? "" : "s"} to Secrets Manager (target 1).`;
+  return `Cold storm: ${s.count} execs of the single executable started at once on an empty cache, default budget (20s), Secrets Manager on moto, load average ${s.load.toFixed(1)} at the end: ${s.answered} of ${s.count} answered${
+    s.answered < s.count
+      ? ` (failures: ${Object.entries(s.failures)
+          .map(([code, n]) => `${n} ${code}`)
+          .join(", ")})`
+      : ""
+  }; slowest exec ${(s.slowestMs / 1000).toFixed(1)} s (target under 30 s; the kubelet kills at 60 s), median ${(s.medianMs / 1000).toFixed(1)} s, all done in ${(s.wallMs / 1000).toFixed(1)} s; ${s.backendConnections} connection${s.backendConnections === 1 ? "" : "s"} to Secrets Manager (target 1).`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -69,9 +88,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { startMoto } = await import("./peers/moto.mjs");
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const work = mkdtempSync(join(tmpdir(), "pullkey-storm-"));
-  const sea = join(work, "pullkey");
-  copyFileSync(join(root, "dist", "pullkey"), sea);
-  chmodSync(sea, 0o755);
+  // STORM_EXECUTABLE: another executable (a wrapper that measures CPU time, an older build).
+  const sea = process.env.STORM_EXECUTABLE ?? join(work, "pullkey");
+  if (!process.env.STORM_EXECUTABLE) {
+    copyFileSync(join(root, "dist", "pullkey"), sea);
+    chmodSync(sea, 0o755);
+  }
   const moto = await startMoto();
   const proxyStats = { connections: 0 };
   const server = createServer((client) => {

@@ -25,6 +25,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 const args = new Set(process.argv.slice(2));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+// Tells builds of one version apart: a config compiled by another build is never reused, since
+// the compiled form (expanded presets, resolved rules) may differ between them.
+const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const log = (line) => process.stderr.write(`build: ${line}\n`);
 
 /** Runs a tool, showing its chatter only when it fails. */
@@ -102,7 +105,10 @@ function embedLazyModules() {
           minify: true,
           legalComments: "none",
           write: false,
-          define: { PULLKEY_VERSION: JSON.stringify(pkg.version) },
+          define: {
+            PULLKEY_VERSION: JSON.stringify(pkg.version),
+            PULLKEY_BUILD: JSON.stringify(buildId),
+          },
           // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
           mainFields: ["module", "main"],
           // debug (via node-vault) probes for supports-color, which warns inside a SEA.
@@ -151,7 +157,10 @@ async function bundle() {
     minify: true,
     legalComments: "none",
     banner: { js: "#!/usr/bin/env node" },
-    define: { PULLKEY_VERSION: JSON.stringify(pkg.version) },
+    define: {
+      PULLKEY_VERSION: JSON.stringify(pkg.version),
+      PULLKEY_BUILD: JSON.stringify(buildId),
+    },
     metafile: true,
     plugins: [embedLazyModules()],
   });

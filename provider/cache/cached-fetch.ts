@@ -38,10 +38,11 @@ export interface CachedFetchOptions {
 /**
  * How a waiting exec looks for the holder's result: soon at first (a backend round trip is tens
  * of milliseconds), then less and less often, so 200 waiters on a 2-core node leave the CPU to
- * the one exec that is fetching.
+ * the one exec that is fetching. The sleep ends early when the key's files change (wake.ts);
+ * the polls are for what no file event tells: a holder that died.
  */
 const FIRST_POLL_MS = 25;
-const MAX_POLL_MS = 400;
+const MAX_POLL_MS = 1_000;
 
 /** A failure newer than this, left by the exec that held the lock, is adopted by its waiters. */
 const FAILURE_SHARE_MS = 5_000;

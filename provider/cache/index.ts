@@ -1,10 +1,10 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "../config/config.js";
 import type { ThroughCache } from "../core/answer.js";
 import { privateFolder } from "../state/folder.js";
 import { fetchThroughCache, freshEntry } from "./cached-fetch.js";
 import { cacheKey } from "./key.js";
 import { CacheStore } from "./store.js";
+import { wakeOnChange } from "./wake.js";
 
 export interface NodeCacheDeps {
   now(): Date;
@@ -61,29 +61,33 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
       });
       const store = await forMiss;
       if (!store) return { credential: await fromSource(), origin: "backend" };
-      return await fetchThroughCache(
-        store,
-        fromSource,
-        {
-          key,
-          rule: parts.rule,
-          source: parts.description,
-          registry: parts.registry,
-          cacheDurationMs: parts.cacheDurationMs,
-          staleIfErrorMs: config.cache.staleIfErrorMs,
-          deadline: new Date(started.getTime() + config.execTimeoutMs),
-          // Leave a tenth of the budget to answer from a stale entry or report the failure.
-          waitUntil: new Date(started.getTime() + config.execTimeoutMs * 0.9),
-        },
-        {
-          now: deps.now,
-          random: deps.random,
-          signal: deps.signal,
-          warn,
-          // Resolves early, not rejects, when the exec's deadline passes: the caller checks it.
-          sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
-        },
-      );
+      const wake = wakeOnChange(store.dir, key);
+      try {
+        return await fetchThroughCache(
+          store,
+          fromSource,
+          {
+            key,
+            rule: parts.rule,
+            source: parts.description,
+            registry: parts.registry,
+            cacheDurationMs: parts.cacheDurationMs,
+            staleIfErrorMs: config.cache.staleIfErrorMs,
+            deadline: new Date(started.getTime() + config.execTimeoutMs),
+            // Leave a tenth of the budget to answer from a stale entry or report the failure.
+            waitUntil: new Date(started.getTime() + config.execTimeoutMs * 0.9),
+          },
+          {
+            now: deps.now,
+            random: deps.random,
+            signal: deps.signal,
+            warn,
+            sleep: wake.sleep,
+          },
+        );
+      } finally {
+        wake.close();
+      }
     } catch (err) {
       // The source's own verdict stands; anything else came from the cache and only costs it.
       if (sourceCalled) throw err;

@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readPrivateJson, writePrivateJson } from "../state/file.js";
 import { privateFolder } from "../state/folder.js";
-import { pullkeyVersion } from "../version.js";
+import { pullkeyBuild, pullkeyVersion } from "../version.js";
 import { type Config, DEFAULT_STATE_DIR } from "./config.js";
 
 /**
  * The plugin re-reads its config on every exec, but parsing YAML and running the schema costs
  * more than the rest of a cache hit. So the validated config is kept as JSON under
  * `<stateDir>/config/`, named by a hash of the config's path, and used while the config's bytes
- * (by SHA-256) and pullkey's version are unchanged.
+ * (by SHA-256) and pullkey's build are unchanged.
  */
 export interface CompiledConfigKey {
   file: string;
@@ -22,7 +22,8 @@ export function compiledKey(file: string, bytes: Uint8Array): CompiledConfigKey 
   return {
     file,
     sha256: createHash("sha256").update(bytes).digest("hex"),
-    version: pullkeyVersion(),
+    // The build, not only the version: two builds of 0.1.0 may compile a config differently.
+    version: `${pullkeyVersion()}+${pullkeyBuild()}`,
   };
 }
 

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
-import { compiledKey, guessStateDir, readCompiled, writeCompiled } from "./compiled.js";
+import { compileOnce } from "./compile-once.js";
+import { compiledKey, guessStateDir } from "./compiled.js";
 import { CONFIG_ENV, type Config, DEFAULT_CONFIG_PATH } from "./config.js";
 
 /** Where the config path came from, for messages. */
@@ -57,13 +58,7 @@ export async function readConfig(
       { cause: err },
     );
   }
-  const key = compiled ? compiledKey(file, bytes) : undefined;
-  if (compiled && key) {
-    const config = await readCompiled(guessStateDir(bytes), key, compiled.uid);
-    if (config) return { config, warnings: [] };
-  }
-  const { compileConfig } = await import("./compile.js");
-  const result = compileConfig(bytes, file);
-  if (compiled && key) await writeCompiled(result.config, key, compiled.uid);
-  return result;
+  const compile = async () => (await import("./compile.js")).compileConfig(bytes, file);
+  if (!compiled) return compile();
+  return compileOnce(guessStateDir(bytes), compiledKey(file, bytes), compiled.uid, compile);
 }

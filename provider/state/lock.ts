@@ -55,10 +55,14 @@ const BREAK_LOCK_STALE_MS = 2_000;
 export async function tryLock(path: string, options: LockOptions): Promise<LockAttempt> {
   const isAlive = options.isAlive ?? processIsAlive;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const held = await create(path, options);
-    if (held) return { held };
-    const found = await inspect(path, options.uid);
-    if (found === undefined) continue; // released between our link and our read
+    // A live holder is seen by reading its lock: a waiter polls without creating any file.
+    let found = await inspect(path, options.uid);
+    if (found === undefined) {
+      const held = await create(path, options);
+      if (held) return { held };
+      found = await inspect(path, options.uid);
+      if (found === undefined) continue; // released between our link and our read
+    }
     if (found.owner && isAlive(found.owner.pid) && options.now() <= found.owner.until) {
       return { busy: found.owner };
     }

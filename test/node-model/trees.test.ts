@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { effectiveKubeletCommandLine } from "../../provider/node/command-line.js";
 import { describeOrigin } from "../../provider/node/origin.js";
 
@@ -162,5 +165,48 @@ describe("the kubelet's effective command line on a distribution's tree", () => 
       "image-credential-provider-config in /etc/rancher/k3s/config.yaml.d/50-credentials.yaml:2",
     );
     expect(line.config).toBeUndefined();
+  });
+});
+
+describe("systemd's search path", () => {
+  const temp = mkdtempSync(join(tmpdir(), "pullkey-node-model-"));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const tree = (files: Record<string, string>) => {
+    const root = mkdtempSync(join(temp, "root-"));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    return root;
+  };
+
+  it("takes the unit from /etc over /usr/lib, and a same-named drop-in from /etc over /usr/lib", async () => {
+    const root = tree({
+      "/usr/lib/systemd/system/kubelet.service":
+        "[Service]\nExecStart=/usr/bin/kubelet --from=usr\n",
+      "/etc/systemd/system/kubelet.service": "[Service]\nExecStart=/usr/bin/kubelet --from=etc\n",
+      "/usr/lib/systemd/system/kubelet.service.d/10-a.conf":
+        "[Service]\nEnvironment=A=--usr-drop-in\n",
+      "/etc/systemd/system/kubelet.service.d/10-a.conf": "[Service]\nEnvironment=A=--etc-drop-in\n",
+      "/run/systemd/system/kubelet.service.d/20-b.conf":
+        "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --from=run $A\n",
+    });
+    const line = await effectiveKubeletCommandLine(root, { flavour: "systemd" });
+    expect(line.args.map((a) => [a.value, describeOrigin(a.origin)])).toEqual([
+      ["/usr/bin/kubelet", "/run/systemd/system/kubelet.service.d/20-b.conf:3"],
+      ["--from=run", "/run/systemd/system/kubelet.service.d/20-b.conf:3"],
+      ["--etc-drop-in", "A in /etc/systemd/system/kubelet.service.d/10-a.conf:2"],
+    ]);
+  });
+
+  it("orders drop-ins by name across folders, not by folder", async () => {
+    const root = tree({
+      "/lib/systemd/system/kubelet.service": "[Service]\nExecStart=/usr/bin/kubelet\n",
+      "/etc/systemd/system/kubelet.service.d/50-etc.conf": "[Service]\nEnvironment=A=--etc\n",
+      "/lib/systemd/system/kubelet.service.d/60-lib.conf":
+        "[Service]\nEnvironment=A=--lib\nExecStart=\nExecStart=/usr/bin/kubelet $A\n",
+    });
+    const line = await effectiveKubeletCommandLine(root, { flavour: "systemd" });
+    expect(line.args.map((a) => a.value)).toEqual(["/usr/bin/kubelet", "--lib"]);
   });
 });

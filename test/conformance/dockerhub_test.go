@@ -57,3 +57,39 @@ func TestDockerHubShortNamesGetCredentialsFromTheDockerConfig(t *testing.T) {
 		})
 	}
 }
+
+// presetDockerHubRules uses the preset, which covers both Docker Hub hosts the
+// kubelet can send.
+const presetDockerHubRules = `apiVersion: pullkey/v1
+kind: PullkeyConfig
+rules:
+  - name: dockerhub
+    preset: dockerhub
+    source:
+      type: dockerConfig
+      path: docker-config.json
+`
+
+// The kubelet rewrites short names and index.docker.io to docker.io, but sends
+// an image written with Docker Hub's API host, registry-1.docker.io, unchanged.
+// With both hosts in matchImages, preset: dockerhub answers every form, under
+// the key the kubelet's keyring then applies to that image.
+func TestPresetDockerHubServesEveryHostTheKubeletSends(t *testing.T) {
+	images := []string{
+		"busybox",
+		"index.docker.io/library/busybox",
+		"registry-1.docker.io/library/busybox:1.36",
+		"registry-1.docker.io/myorg/app",
+	}
+	for _, image := range images {
+		t.Run(image, func(t *testing.T) {
+			n := newNode(t, nodeOptions{
+				Pullkey:     presetDockerHubRules,
+				MatchImages: []string{"docker.io", "registry-1.docker.io"},
+				Files:       map[string]string{"docker-config.json": dockerLoginConfig(t, hubCredential)},
+			})
+			r := n.kubelet(pull(image))
+			expectCredentials(t, r.Lookups[0], hubCredential)
+		})
+	}
+}

@@ -2,8 +2,15 @@ import { isAbsolute } from "node:path";
 import { untilAborted } from "../abort.js";
 import { locateConfig, readConfig } from "../config/read.js";
 import { type Answer, answerRequest } from "../core/answer.js";
-import { afterAbort, BUDGET_BEFORE_CONFIG_MS, ExecBudget } from "../core/deadline.js";
-import { errorLine, PullkeyError } from "../errors.js";
+import { chooseRule } from "../core/choose.js";
+import {
+  afterAbort,
+  BUDGET_BEFORE_CONFIG_MS,
+  BUDGET_CEILING_MS,
+  ExecBudget,
+  LAST_CHANCE_MS,
+} from "../core/deadline.js";
+import { errorLine, PullkeyError, quote } from "../errors.js";
 import { formatGoDuration } from "../gocompat/duration.js";
 import { EXIT_OK, exitStatusFor, type Io } from "../io.js";
 import { decodeRequest, MAX_REQUEST_BYTES } from "../protocol/request.js";
@@ -13,8 +20,8 @@ import type { Observer } from "./observe.js";
 
 /**
  * How long recording (metrics, log) may run after the answer: what is left of the budget, but at
- * least enough to log a failure at the deadline and at most a second. The longest budget (50 s)
- * plus this stays inside the kubelet's one-minute kill.
+ * least enough to log a failure at the deadline and at most a second. The budget's ceiling
+ * (55 s) plus the grace and this stays inside the kubelet's one-minute kill.
  */
 const RECORDING_MS = { min: 250, max: 1_000 };
 
@@ -22,7 +29,7 @@ const RECORDING_MS = { min: 250, max: 1_000 };
  * How long the frame waits, after the budget runs out, for the work's own failure (which names
  * the source that was slow) before it gives up with a generic one.
  */
-const GRACE_MS = 100;
+const GRACE_MS = 500;
 
 /**
  * Kubelet mode: one request on stdin, one response on stdout, or on any failure a non-zero exit,
@@ -36,16 +43,18 @@ export async function pluginCommand(
 ): Promise<number> {
   const budget = new ExecBudget(io.startedAt ?? performance.now(), BUDGET_BEFORE_CONFIG_MS);
   let observer: Observer | undefined;
+  // What the exec is about, for a failure line the work itself did not write in time.
+  const about: { where?: string } = {};
   let answer: Answer | undefined;
   let failure: unknown;
   let status: number;
   try {
     answer = await untilAborted(
-      answerWithin(io, options, budget, (o) => {
+      answerWithin(io, options, budget, about, (o) => {
         observer = o;
       }),
       afterAbort(budget.signal, GRACE_MS),
-      () => outOfTime(budget),
+      () => outOfTime(budget, about.where),
     );
     io.stdout(encodeResponse(answer.response));
     status = EXIT_OK;
@@ -76,6 +85,7 @@ async function answerWithin(
   io: Io,
   options: { config?: string | undefined },
   budget: ExecBudget,
+  about: { where?: string },
   observing: (observer: Observer) => void,
 ): Promise<Answer> {
   if (io.stdinIsTTY) {
@@ -85,6 +95,7 @@ async function answerWithin(
     );
   }
   const request = decodeRequest(io.readStdin(MAX_REQUEST_BYTES + 1));
+  about.where = `image ${quote(request.image)}`;
   const located = locateConfig(options.config, io.env, io.cwd);
   if (!isAbsolute(located.given)) {
     throw new PullkeyError(
@@ -93,8 +104,12 @@ async function answerWithin(
     );
   }
   const { config } = await readConfig(located.path, located.origin, io.readFile, { uid: io.uid });
-  budget.setLimit(config.execTimeoutMs);
-  if (budget.signal.aborted) throw outOfTime(budget, "before the source was asked");
+  const rule = chooseRule(config.rules, request.image);
+  if (rule) about.where = `${about.where}, rule ${quote(rule.name)}`;
+  budget.setLimit(config.execTimeoutMs, {
+    lastChanceMs: Math.min(LAST_CHANCE_MS, config.execTimeoutMs),
+    ceilingMs: BUDGET_CEILING_MS,
+  });
   // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
   const deps = liveAnswerDeps(io, config, () => undefined, budget.signal);
   if (!config.metrics && !config.log) return answerRequest(request, config, deps);
@@ -104,10 +119,10 @@ async function answerWithin(
   return answerRequest(request, config, observer.deps);
 }
 
-function outOfTime(budget: ExecBudget, when = "before the answer"): PullkeyError {
+function outOfTime(budget: ExecBudget, where: string | undefined): PullkeyError {
   const spent = formatGoDuration(Math.round(performance.now() - budget.startedAt));
   return new PullkeyError(
     "DEADLINE_EXCEEDED",
-    `the exec's time budget (execTimeout ${formatGoDuration(budget.limitMs)}, counted from the start of the process) ran out ${when}: ${spent} spent`,
+    `${where === undefined ? "" : `${where}: `}the exec's time budget (execTimeout ${formatGoDuration(budget.limitMs)}, counted from the start of the process) ran out before the answer: ${spent} spent`,
   );
 }

@@ -141,6 +141,14 @@ async function fetchCredential(
   let description = describeSpec(rule.source);
   // The source (and any SDK behind it) is created only on a cache miss.
   const fromSource = async () => {
+    // A budget spent before the fetch (a slow start under load) fails it without asking the
+    // source; the cache may still answer from a stale entry.
+    if (deps.signal.aborted) {
+      throw new PullkeyError(
+        "DEADLINE_EXCEEDED",
+        `the exec's time budget ran out before source ${description} was asked`,
+      );
+    }
     const source = await deps.createSource(rule.source);
     description = source.description;
     // A source that ignores the signal (a blocked file read, a hung socket) still cannot hold

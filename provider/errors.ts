@@ -45,23 +45,14 @@ export function isTransient(code: ErrorCode): boolean {
   return TRANSIENT.has(code);
 }
 
-// Heavy sources are separate bundles (scripts/build.mjs), each with its own copy of this class.
-// A registered symbol marks every copy's instances, so `instanceof` holds across bundles.
-const BRAND = Symbol.for("pullkey.PullkeyError");
-
 /** A failure with a stable code and an operator-facing one-line message. */
 export class PullkeyError extends Error {
   readonly code: ErrorCode;
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && BRAND in value;
-  }
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "PullkeyError";
     this.code = code;
-    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

@@ -68,6 +68,38 @@ const LAZY_MODULES = new Map([
 ]);
 
 /**
+ * Modules a lazy module shares with the main bundle instead of carrying its own copy: one
+ * `errors.ts`, so `instanceof PullkeyError` holds for an error thrown inside a lazy module.
+ */
+const SHARED_MODULES = ["provider/errors.ts"];
+
+/** The repository-relative .ts file an import of `path` from `resolveDir` names. */
+const sourceFile = (resolveDir, path) =>
+  relative(root, resolvePath(resolveDir, path)).replace(/\.js$/, ".ts");
+
+/**
+ * Inside a lazy module, an import of a shared module, or an import() of another lazy module (the
+ * doctor loads the sources), becomes a require("pullkey:<file>") that the embedding code answers
+ * from the main bundle, so no lazy module carries a second copy of an SDK or of errors.ts.
+ */
+const mainBundleModules = (self) => ({
+  name: "main-bundle-modules",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^pullkey:/ }, (args) => ({ path: args.path, external: true }));
+    pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+      const file = sourceFile(args.resolveDir, args.path);
+      const shared = SHARED_MODULES.includes(file);
+      const lazy = args.kind === "dynamic-import" && LAZY_MODULES.has(file) && file !== self;
+      return shared || lazy ? { path: file, namespace: "from-main-bundle" } : undefined;
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: "from-main-bundle" }, (args) => ({
+      loader: "js",
+      contents: `module.exports = require(${JSON.stringify(`pullkey:${args.path}`)});`,
+    }));
+  },
+});
+
+/**
  * Code compiled with vm.runInThisContext cannot import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING),
  * and the AWS SDK's HTTP handler loads node:http with import(). Builtins loaded that way are
  * turned into require() calls, which the embedded code gets from the main bundle.
@@ -85,16 +117,18 @@ const builtinsByRequire = {
   },
 };
 
-function embedLazyModules() {
+/**
+ * Embeds each lazy module; `metafiles` collects each one's esbuild metafile by file name, so
+ * dist/meta.json can show which inputs (an SDK, the YAML parser) went where.
+ */
+function embedLazyModules(metafiles) {
   return {
     name: "embed-lazy-modules",
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^\./ }, (args) => {
-        if (args.kind !== "dynamic-import") return undefined;
-        const file = relative(root, resolvePath(args.resolveDir, args.path)).replace(
-          /\.js$/,
-          ".ts",
-        );
+        // import() from the plugin's code, or a lazy module asking for another (fromMain below).
+        if (args.kind !== "dynamic-import" && args.namespace !== "lazy-module") return undefined;
+        const file = sourceFile(args.resolveDir, args.path);
         return LAZY_MODULES.has(file) ? { path: file, namespace: "lazy-module" } : undefined;
       });
       pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-module" }, async (args) => {
@@ -105,6 +139,7 @@ function embedLazyModules() {
           minify: true,
           legalComments: "none",
           write: false,
+          metafile: true,
           define: {
             PULLKEY_VERSION: JSON.stringify(pkg.version),
             PULLKEY_BUILD: JSON.stringify(buildId),
@@ -118,12 +153,13 @@ function embedLazyModules() {
             "supports-color": "./scripts/empty-module.cjs",
             "mime-db": "./scripts/empty-module.cjs",
           },
-          plugins: [builtinsByRequire],
+          plugins: [builtinsByRequire, mainBundleModules(args.path)],
         });
         // Brotli shrinks the embedded code about fourfold, and V8 must scan every byte of the
         // main bundle's source at start-up; decompressing costs only the execs that use it.
         const packed = brotliCompressSync(inner.outputFiles[0].contents).toString("base64");
         const filename = LAZY_MODULES.get(args.path);
+        metafiles[filename] = inner.metafile;
         return {
           loader: "js",
           resolveDir: root,
@@ -132,8 +168,23 @@ function embedLazyModules() {
             'const { brotliDecompressSync } = require("node:zlib");',
             `const code = brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, "base64")).toString("utf8");`,
             `const wrapped = runInThisContext("(function (exports, require, module) {" + code + "\\n})", { filename: ${JSON.stringify(filename)} });`,
+            // What the lazy module asks of the main bundle (mainBundleModules): its shared
+            // modules, and the other lazy modules, each compiled at most once.
+            "const fromMain = {",
+            ...SHARED_MODULES.map(
+              (f) =>
+                `  ${JSON.stringify(`pullkey:${f}`)}: () => require(${JSON.stringify(`./${f}`)}),`,
+            ),
+            ...[...LAZY_MODULES.keys()]
+              .filter((f) => f !== args.path)
+              .map(
+                (f) =>
+                  `  ${JSON.stringify(`pullkey:${f}`)}: () => require(${JSON.stringify(`./${f}`)}),`,
+              ),
+            "};",
+            "const requireFromMain = (id) => (Object.hasOwn(fromMain, id) ? fromMain[id]() : require(id));",
             "const loaded = { exports: {} };",
-            "wrapped.call(loaded.exports, loaded.exports, require, loaded);",
+            "wrapped.call(loaded.exports, loaded.exports, requireFromMain, loaded);",
             "module.exports = loaded.exports;",
           ].join("\n"),
         };
@@ -148,6 +199,7 @@ async function bundle() {
   // Built beside the final name and renamed into place: a kubelet (or a test) running the old
   // file at that moment gets the old one or the new one, never half of either.
   const outfile = join(dist, `.pullkey.cjs.${process.pid}.tmp`);
+  const lazyMetafiles = {};
   const result = await build({
     ...common,
     entryPoints: ["provider/main.ts"],
@@ -162,8 +214,14 @@ async function bundle() {
       PULLKEY_BUILD: JSON.stringify(buildId),
     },
     metafile: true,
-    plugins: [embedLazyModules()],
+    plugins: [embedLazyModules(lazyMetafiles)],
   });
+  // What went into the main bundle and into each lazily compiled module: the tests read it to
+  // prove an SDK is compiled only with its source (test/e2e/lazy-modules.test.ts).
+  writeFileSync(
+    join(dist, "meta.json"),
+    `${JSON.stringify({ main: result.metafile, lazy: lazyMetafiles }, null, 1)}\n`,
+  );
   chmodSync(outfile, 0o755);
   renameSync(outfile, final);
   const inputs = Object.entries(result.metafile.outputs[relative(root, outfile)]?.inputs ?? {})

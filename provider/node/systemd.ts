@@ -56,11 +56,14 @@ export async function findUnitSources(
   fs: NodeFs,
   unit: string,
   exclude?: string,
-): Promise<{ main?: UnitSource; dropIns: UnitSource[] }> {
+): Promise<{ main?: UnitSource; masked?: string; dropIns: UnitSource[] }> {
   let main: UnitSource | undefined;
   for (const dir of UNIT_DIRS) {
     const path = `${dir}/${unit}`;
-    if ((await fs.kind(path))?.type !== "file") continue;
+    const kind = await fs.kind(path);
+    if (!kind) continue;
+    // `systemctl mask` links the unit to /dev/null: systemd will not start it.
+    if (kind.type !== "file") return { masked: path, dropIns: [] };
     main = { path, text: (await readText(fs, path)) ?? "" };
     break;
   }
@@ -96,6 +99,14 @@ export async function loadService(
   options: { exclude?: string; assumed?: AssumedUnit } = {},
 ): Promise<ServiceModel | undefined> {
   const found = await findUnitSources(fs, unit, options.exclude);
+  if (found.masked) {
+    return {
+      ...evaluateService(unit, [], new Map()),
+      problems: [
+        `${unit} is masked (${found.masked} is not a unit file): systemd does not start it`,
+      ],
+    };
+  }
   const main = found.main ?? options.assumed?.main;
   if (!main) return undefined;
   const dropIns =

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,5 +208,18 @@ describe("systemd's search path", () => {
     });
     const line = await effectiveKubeletCommandLine(root, { flavour: "systemd" });
     expect(line.args.map((a) => a.value)).toEqual(["/usr/bin/kubelet", "--lib"]);
+  });
+
+  it("reports a masked unit (linked to /dev/null) instead of reading the packaged one", async () => {
+    const root = tree({
+      "/usr/lib/systemd/system/kubelet.service": "[Service]\nExecStart=/usr/bin/kubelet\n",
+    });
+    mkdirSync(join(root, "/etc/systemd/system"), { recursive: true });
+    symlinkSync("/dev/null", join(root, "/etc/systemd/system/kubelet.service"));
+    const line = await effectiveKubeletCommandLine(root, { flavour: "systemd" });
+    expect(line.args).toEqual([]);
+    expect(line.problems).toEqual([
+      "kubelet.service is masked (/etc/systemd/system/kubelet.service is not a unit file): systemd does not start it",
+    ]);
   });
 });

@@ -46,6 +46,7 @@ export async function coldStorm({ executable, env, aws, proxyStats, work, count,
               ms: performance.now() - t0,
               ok: status === 0 && stdout.includes('"auth"'),
               code: /^pullkey: ([A-Z_]+):/.exec(stderr)?.[1],
+              stderr,
             }),
           );
           child.stdin.end(request);
@@ -64,6 +65,7 @@ export async function coldStorm({ executable, env, aws, proxyStats, work, count,
     wallMs: performance.now() - started,
     backendConnections: proxyStats.connections - before,
     failures,
+    stderr: results.filter((r) => !r.ok).map((r) => r.stderr),
     load: loadavg()[0],
   };
 }
@@ -137,6 +139,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 200);
   const result = await coldStorm({ executable: sea, env, aws, proxyStats, work, count });
   process.stdout.write(`${describeStorm(result)}\n`);
+  if (process.env.STORM_STDERR) writeFileSync(process.env.STORM_STDERR, result.stderr.join(""));
   server.close();
   await moto.stop();
   rmSync(work, { recursive: true, force: true });

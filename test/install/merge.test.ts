@@ -32,6 +32,32 @@ describe("the installer's merge", () => {
     expect(config.providers[0].args).toEqual(["--config", "/etc/pullkey/config.yaml"]);
   });
 
+  it("puts back the entry --force replaced on uninstall, only while its own is unchanged", async () => {
+    const path = "/var/lib/rancher/credentialprovider/config.yaml";
+    const foreign = ECR_ONLY.replace("ecr-credential-provider", "pullkey");
+    const entries = (root: string) => parse(readFileSync(join(root, path), "utf8")).providers;
+
+    const untouched = copyRoot("rke2");
+    put(untouched, path, foreign);
+    expect((await pullkey("install", untouched, [...INSTALL, "--force"])).status).toBe(0);
+    expect((await pullkey("uninstall", untouched, [])).status).toBe(0);
+    expect(entries(untouched)).toEqual(parse(foreign).providers);
+
+    const edited = copyRoot("rke2");
+    put(edited, path, foreign);
+    expect((await pullkey("install", edited, [...INSTALL, "--force"])).status).toBe(0);
+    writeFileSync(
+      join(edited, path),
+      readFileSync(join(edited, path), "utf8").replace("10m", "20m"),
+    );
+    const removed = await pullkey("uninstall", edited, []);
+    expect(removed.status).toBe(0);
+    expect(removed.stderr).toContain(
+      `${path}: provider pullkey changed since the install, so the entry it replaced is not put back; it is left as it is`,
+    );
+    expect(entries(edited)[0].defaultCacheDuration).toBe("20m");
+  });
+
   it("updates its own entry in place on a re-install with other options", async () => {
     const root = copyRoot("rke2");
     await pullkey("install", root, INSTALL);

@@ -5,32 +5,34 @@
 // machine's two cores. On a machine that has them (cached under $HOME/.cache/pullkey-test-peers),
 // this takes a second.
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
+import { ensureDebianPackages } from "./debian.mjs";
 import { ensureMoto } from "./moto.mjs";
 import { ensureOpenBao } from "./openbao.mjs";
 import { ensureRegistry } from "./registry.mjs";
-import { run } from "./run.mjs";
 import { ensureVault, vaultServers } from "./vault.mjs";
-
-/** A Debian package the tests call directly, installed when its binary is missing (needs root). */
-async function ensureDebianTool(binary, pkg) {
-  if ((await run("sh", ["-c", `command -v ${binary}`], {})).status === 0) return;
-  if (process.getuid?.() !== 0) throw new Error(`${binary} is missing: apt-get install ${pkg}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", pkg]]) {
-    const result = await run("apt-get", args, { env });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")}: ${result.output}`);
-  }
-}
 
 const steps = [
   // The cache tests count opens of a password file with inotify.
-  ["inotifywait (inotify-tools)", () => ensureDebianTool("inotifywait", "inotify-tools")],
+  [
+    "inotifywait (inotify-tools)",
+    () =>
+      ensureDebianPackages([{ binary: "inotifywait", pkg: "inotify-tools" }], {
+        why: "the cache tests",
+      }),
+  ],
   // The credential-helper tests run Debian's docker-credential-pass over a throwaway pass store.
-  ...[
-    ["gpg", "gnupg"],
-    ["pass", "pass"],
-    ["docker-credential-pass", "golang-docker-credential-helpers"],
-  ].map(([b, p]) => [`${b} (${p})`, () => ensureDebianTool(b, p)]),
+  [
+    "gpg, pass, docker-credential-pass",
+    () =>
+      ensureDebianPackages(
+        [
+          { binary: "gpg", pkg: "gnupg" },
+          { binary: "pass", pkg: "pass" },
+          { binary: "docker-credential-pass", pkg: "golang-docker-credential-helpers" },
+        ],
+        { why: "the credential-helper tests" },
+      ),
+  ],
   ["moto (AWS)", () => ensureMoto()],
   ["CNCF distribution registry", () => ensureRegistry()],
   ["OpenBao", () => ensureOpenBao()],

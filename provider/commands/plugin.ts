@@ -45,12 +45,14 @@ export async function pluginCommand(
   let observer: Observer | undefined;
   // What the exec is about, for a failure line the work itself did not write in time.
   const about: { where?: string } = {};
+  // Problems that did not fail the exec (an unusable stateDir skips the cache), told on success.
+  const warned: string[] = [];
   let answer: Answer | undefined;
   let failure: unknown;
   let status: number;
   try {
     answer = await untilAborted(
-      answerWithin(io, options, budget, about, (o) => {
+      answerWithin(io, options, budget, about, warned, (o) => {
         observer = o;
       }),
       afterAbort(budget.signal, GRACE_MS),
@@ -58,6 +60,7 @@ export async function pluginCommand(
     );
     io.stdout(encodeResponse(answer.response));
     status = EXIT_OK;
+    for (const warning of warned) io.stderr(`pullkey: warning: ${warning}\n`);
   } catch (err) {
     failure = err;
     io.stderr(`${errorLine(err)}\n`);
@@ -86,6 +89,7 @@ async function answerWithin(
   options: { config?: string | undefined },
   budget: ExecBudget,
   about: { where?: string },
+  warned: string[],
   observing: (observer: Observer) => void,
 ): Promise<Answer> {
   if (io.stdinIsTTY) {
@@ -110,8 +114,8 @@ async function answerWithin(
     lastChanceMs: Math.min(LAST_CHANCE_MS, config.execTimeoutMs),
     ceilingMs: BUDGET_CEILING_MS,
   });
-  // On success the kubelet discards stderr, and on failure it must hold one line: no warnings here.
-  const deps = liveAnswerDeps(io, config, () => undefined, budget.signal);
+  // On failure stderr must hold the one error line: warnings are printed only after an answer.
+  const deps = liveAnswerDeps(io, config, (message) => warned.push(message), budget.signal);
   if (!config.metrics && !config.log) return answerRequest(request, config, deps);
   // Only a config with `metrics` or `log` loads their code.
   const observer = (await import("./observe.js")).observe(request, config, deps, budget.startedAt);

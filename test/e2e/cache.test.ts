@@ -52,14 +52,20 @@ describe.each(ARTIFACTS)("the $name with its node-local cache", ({ name: artifac
     expect(JSON.parse(second.stdout).cacheDuration).toMatch(/^(9m|10m0s)/);
   });
 
-  it("gives 50 simultaneous cold execs with the default budget their credentials with one backend request", async () => {
-    const { file } = fresh();
-    const before = rig.proxy.count;
-    const results = await Promise.all(Array.from({ length: 50 }, () => rig.exec(path, file)));
-    expect(results.map((r) => r.stderr)).toEqual(Array(50).fill(""));
-    expect(new Set(results.map((r) => password(r)))).toEqual(new Set([HUB]));
-    expect(rig.proxy.count - before).toBe(1);
-  }, 120_000);
+  // The single executable only: 50 cold starts of each artifact at once would measure the test
+  // machine's load more than pullkey (the bundle's storm runs with its own budget in outage.test.ts).
+  it.runIf(artifact === "single executable")(
+    "gives 50 simultaneous cold execs with the default budget their credentials with one backend request",
+    async () => {
+      const { file } = fresh();
+      const before = rig.proxy.count;
+      const results = await Promise.all(Array.from({ length: 50 }, () => rig.exec(path, file)));
+      expect(results.map((r) => r.stderr)).toEqual(Array(50).fill(""));
+      expect(new Set(results.map((r) => password(r)))).toEqual(new Set([HUB]));
+      expect(rig.proxy.count - before).toBe(1);
+    },
+    120_000,
+  );
 
   it("replaces a holder killed with kill -9 by exactly one of its 20 waiters", async () => {
     const { file, stateDir } = fresh();

@@ -48,6 +48,29 @@ const common = {
   absWorkingDir: root,
 };
 
+/** Each `lazy` source's implementation, read from the registry of source descriptors. */
+async function lazySources() {
+  // Inside the repo, so the packages behind each load() (bundled, never run) resolve.
+  mkdirSync(dist, { recursive: true });
+  const out = join(dist, `.registry-${process.pid}.mjs`);
+  await build({
+    ...common,
+    entryPoints: ["provider/sources/registry.ts"],
+    outfile: out,
+    format: "esm",
+    packages: "external",
+  });
+  try {
+    const { SOURCES } = await import(pathToFileURL(out).href);
+    return SOURCES.filter((s) => s.lazy).map((s) => [
+      `provider/sources/${s.folder}/source.ts`,
+      `pullkey-source-${s.folder}.cjs`,
+    ]);
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
 /**
  * Modules the plugin needs only some of the time, each bundled on its own and embedded in the
  * main bundle as a string compiled on first import(): V8 skims a string literal at start-up
@@ -56,11 +79,12 @@ const common = {
  * The Vault and AWS sources carry their SDKs; the config compiler carries the YAML parser and the
  * zod schema, needed only when the config changed (provider/config/compiled.ts); the installer
  * and doctor are for humans; metrics and logs run only when configured.
+ * Sources with `lazy: true` in their descriptor (provider/sources/registry.ts) are added from
+ * that list, so a new SDK-backed source needs no line here.
  * Key: source file; value: the file name the embedded code reports in stack traces.
  */
 const LAZY_MODULES = new Map([
-  ["provider/sources/vault/source.ts", "pullkey-source-vault.cjs"],
-  ["provider/sources/aws-secrets-manager/source.ts", "pullkey-source-aws-secrets-manager.cjs"],
+  ...(await lazySources()),
   ["provider/config/compile.ts", "pullkey-config-compiler.cjs"],
   ["provider/commands/install.ts", "pullkey-installer.cjs"],
   ["provider/commands/doctor.ts", "pullkey-doctor.cjs"],

@@ -1,66 +1,49 @@
-import { describeAwsSecretsManagerSpec } from "./aws-secrets-manager/describe.js";
+import { PullkeyError } from "../errors.js";
+import type { SpecFile } from "./descriptor.js";
+import { type AnySourceDescriptor, SOURCES } from "./registry.js";
 import type { CredentialSource, SourceDeps } from "./source.js";
 import type { SourceSpec } from "./specs.js";
-import { describeVaultSpec, vaultSpecFiles } from "./vault/describe.js";
+
+/** The registered sources; tests pass their own list to add a fake one. */
+export type Registry = readonly AnySourceDescriptor[];
 
 /**
- * Chooses the source module for a spec. Modules are loaded on demand so that a rule never pays
- * the start-up cost of a backend it does not use (the kubelet execs pullkey on every cache miss).
+ * The descriptor for a spec's `type`. Each descriptor is typed by its own spec; the registry
+ * cannot say that one type's spec only ever reaches that type's descriptor, hence the widening.
  */
-export async function createSource(spec: SourceSpec, deps: SourceDeps): Promise<CredentialSource> {
-  switch (spec.type) {
-    case "awsSecretsManager": {
-      const { awsSecretsManagerSource } = await import("./aws-secrets-manager/source.js");
-      return awsSecretsManagerSource(spec, deps);
-    }
-    case "dockerConfig": {
-      const { dockerConfigSource } = await import("./docker-config/source.js");
-      return dockerConfigSource(spec, deps);
-    }
-    case "static": {
-      const { staticSource } = await import("./static/source.js");
-      return staticSource(spec, deps);
-    }
-    case "vault": {
-      const { vaultSource } = await import("./vault/source.js");
-      return vaultSource(spec, deps);
-    }
-  }
+function descriptorFor(spec: { type: string }, registry: Registry): AnySourceDescriptor {
+  const found = registry.find((d) => d.type === spec.type);
+  // The config schema admits only registered types, so this is a programming error.
+  if (!found) throw new PullkeyError("INTERNAL", `no source of type ${JSON.stringify(spec.type)}`);
+  return found;
 }
 
+const ALL = SOURCES as unknown as Registry;
+
 /**
- * Whether answers from this source go through the node-local cache. Only network sources do:
- * a local file (a password file, a docker config) is cheaper to read than a cache entry, and
- * reading it on every exec means an edit or a rotation is seen by the very next pull.
+ * Creates the source for a spec. Implementations are loaded on demand so that a rule never pays
+ * the start-up cost of a backend it does not use (the kubelet execs pullkey on every cache miss).
  */
-export function sourceIsCached(spec: SourceSpec): boolean {
-  return spec.type === "vault" || spec.type === "awsSecretsManager";
+export async function createSource(
+  spec: SourceSpec,
+  deps: SourceDeps,
+  registry: Registry = ALL,
+): Promise<CredentialSource> {
+  const create = await descriptorFor(spec, registry).load();
+  return create(spec, deps);
+}
+
+/** Whether answers from this source go through the node-local cache (network sources only). */
+export function sourceIsCached(spec: SourceSpec, registry: Registry = ALL): boolean {
+  return descriptorFor(spec, registry).cached;
 }
 
 /** A short label for a spec, used in messages before the source is created. */
-export function describeSpec(spec: SourceSpec): string {
-  switch (spec.type) {
-    case "awsSecretsManager":
-      return describeAwsSecretsManagerSpec(spec);
-    case "dockerConfig":
-      return `dockerConfig ${spec.path}`;
-    case "static":
-      return `static ${spec.passwordFile}`;
-    case "vault":
-      return describeVaultSpec(spec);
-  }
+export function describeSpec(spec: SourceSpec, registry: Registry = ALL): string {
+  return descriptorFor(spec, registry).describe(spec);
 }
 
 /** The files a spec reads, by field name, so `pullkey validate` can check them. */
-export function sourceFiles(spec: SourceSpec): { field: string; path: string }[] {
-  switch (spec.type) {
-    case "awsSecretsManager":
-      return [];
-    case "dockerConfig":
-      return [{ field: "path", path: spec.path }];
-    case "static":
-      return [{ field: "passwordFile", path: spec.passwordFile }];
-    case "vault":
-      return vaultSpecFiles(spec);
-  }
+export function sourceFiles(spec: SourceSpec, registry: Registry = ALL): SpecFile[] {
+  return descriptorFor(spec, registry).files(spec);
 }

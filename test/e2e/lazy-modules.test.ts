@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { SOURCES } from "../../provider/sources/registry.js";
 import { ARTIFACTS } from "./artifacts.js";
 
 // The kubelet runs pullkey on every cache miss, so the common path must not compile code it does
@@ -63,6 +64,12 @@ describe("what the build puts where (esbuild's metafile)", () => {
         sdks: [],
       });
     }
+  });
+
+  it("embeds a lazy module for exactly the sources whose descriptor says lazy", () => {
+    const built = Object.keys(meta().lazy).filter((name) => name.startsWith("pullkey-source-"));
+    const lazy = SOURCES.filter((s) => s.lazy).map((s) => `pullkey-source-${s.folder}.cjs`);
+    expect(built.sort()).toEqual(lazy.sort());
   });
 
   it("shares one errors.ts between the main bundle and every lazy module", () => {

@@ -1,0 +1,13 @@
+import { defineSource } from "../descriptor.js";
+import type { DockerConfigSpec } from "./spec.js";
+
+/** A docker config.json (what `docker login` writes), with its credential helpers. */
+export const dockerConfig = defineSource<DockerConfigSpec>({
+  type: "dockerConfig",
+  folder: "docker-config",
+  cached: false,
+  lazy: false,
+  describe: (spec) => `dockerConfig ${spec.path}`,
+  files: (spec) => [{ field: "path", path: spec.path }],
+  load: async () => (await import("./source.js")).dockerConfigSource,
+});

@@ -17,6 +17,7 @@ import {
 } from "../sources/aws-secrets-manager/moto-fixtures.js";
 import { ARTIFACTS, capturedOutputs, type Exec, exec } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
+import { ageCacheEntries, stateDirOf } from "./support/age-cache.js";
 
 // The AWS Secrets Manager source through both built executables, run as the kubelet runs them,
 // against moto on loopback. moto checks signatures and IAM policies while `enforceAuth` is on, so
@@ -227,7 +228,8 @@ describe.each(ARTIFACTS)("the $name with an AWS Secrets Manager rule", ({ path }
       JSON.stringify({ username: "r", password: "aws-rotated-FIXTURE-R2" }),
     );
     await moto.enforceAuth(0);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The cache period (1s) has passed, as far as pullkey's cache can tell.
+    expect(ageCacheEntries(stateDirOf(config), 1_100)).toBe(1);
     expect(run()).toEqual({ username: "r", password: "aws-rotated-FIXTURE-R2" });
   });
 

@@ -10,6 +10,7 @@ import {
 } from "../sources/aws-secrets-manager/moto-fixtures.js";
 import { ARTIFACTS, capturedOutputs, type Exec, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
+import { ageCacheEntries } from "./support/age-cache.js";
 import { FaultProxy } from "./support/tcp-proxy.js";
 
 // The node-local cache against a real backend (Secrets Manager on moto) behind a proxy that can
@@ -70,7 +71,6 @@ function password(result: Exec): string {
   if (result.status !== 0) throw new Error(`the exec failed: ${result.stderr}`);
   return JSON.parse(result.stdout).auth["docker.io"].password as string;
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const spawnExec = (path: string, file: string) =>
   execAsync(path, ["--config", file], REQUEST, { env: env() });
@@ -107,13 +107,15 @@ describe("pullkey against Secrets Manager through outages", () => {
     expect(password(await spawnExec(SEA.path, file))).toBe(FIRST);
 
     await proxy.stop();
-    await sleep(1_100);
+    // Past its freshness (cacheDuration 1s), within staleIfError (1h), as far as the cache can tell.
+    expect(ageCacheEntries(join(folder, "state"), 1_100)).toBe(1);
     const stale = await spawnExec(SEA.path, file);
     expect(stale.stderr).toBe("");
     expect(password(stale)).toBe(FIRST);
     expect(JSON.parse(stale.stdout).cacheDuration).toBe("1m0s");
 
-    await sleep(1_000);
+    // Another second: now past the strict config's staleIfError (1s) too; same folder, same entry.
+    expect(ageCacheEntries(join(folder, "state"), 1_000)).toBe(1);
     const tooOld = await spawnExec(SEA.path, strict);
     expect(tooOld.status).toBe(1);
     expect(tooOld.stdout).toBe("");
@@ -136,7 +138,8 @@ describe("pullkey against Secrets Manager through outages", () => {
       const cold = config({ cacheDuration: "1s", execTimeout: "3s" });
       proxy.delayMs = Number.POSITIVE_INFINITY;
       try {
-        await sleep(1_100);
+        // Past the entry's freshness (1s), so the last exec below must serve it stale.
+        expect(ageCacheEntries(join(file, "..", "state"), 1_100)).toBe(1);
         const started = Date.now();
         const hung = await spawnExec(path, cold);
         const hungMs = Date.now() - started;

@@ -8,6 +8,7 @@ import { freePort } from "../../scripts/peers/vault.mjs";
 import { newSecret, secrets, startTestVault, type TestVault } from "../sources/vault/fixture.js";
 import { ARTIFACTS, capturedOutputs, type Exec, exec } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
+import { ageCacheEntries, stateDirOf } from "./support/age-cache.js";
 
 // The built executables against a real Vault, run the way the kubelet runs them: request on
 // stdin, response on stdout, or a non-zero exit with one line on stderr.
@@ -182,7 +183,8 @@ describe("rotation", () => {
     const first = answer(exec(path ?? "", ["--config", file], request()));
     expect(first).toMatchObject({ password: v1, cacheDuration: "1s" });
     await vault.writeSecret("secret/registries/rotating", { username: "hub-user", password: v2 });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The cache period (1s) has passed, as far as pullkey's cache can tell.
+    expect(ageCacheEntries(stateDirOf(file), 1_500)).toBe(1);
     expect(answer(exec(path ?? "", ["--config", file], request())).password).toBe(v2);
   });
 });

@@ -21,7 +21,8 @@ export async function cacheFolder(
   uid: number,
   create: boolean,
 ): Promise<{ store: CacheStore } | { problem: string }> {
-  const verdict = await privateFolder(stateDir, "cache", uid, create);
+  // Entries hold passwords: the folder is kept 0700 like each 0600 entry.
+  const verdict = await privateFolder(stateDir, "cache", uid, create, true);
   return verdict.ok ? { store: new CacheStore(verdict.dir, uid) } : { problem: verdict.problem };
 }
 

@@ -1,4 +1,4 @@
-import { lstat, mkdir, realpath, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, sep } from "node:path";
 
 /**
@@ -122,13 +122,16 @@ function prefixes(path: string): string[] {
 /**
  * A private folder directly under a verified stateDir (`cache`, `config`, `vault-tokens`):
  * created 0700 when `create` is set, then it must be a real folder (not a symlink) owned by us
- * and not writable by group or other. Returns its path, or why it cannot be used.
+ * and not writable by group or other. A folder of secrets (`secret`) may not even be readable by
+ * them: it is not used while it is, and a write (`create`) narrows it back to 0700, as pullkey
+ * made it.
  */
 export async function privateFolder(
   stateDir: string,
   name: string,
   uid: number,
   create: boolean,
+  secret = false,
 ): Promise<StateDirVerdict> {
   const verdict = await verifyStateDir(stateDir, uid, create);
   if (!verdict.ok) return verdict;
@@ -136,14 +139,17 @@ export async function privateFolder(
   try {
     if (create) await mkdir(path, { mode: 0o700 }).catch(ignoreExists);
     const info = await lstat(path);
+    const mode = (info.mode & 0o777).toString(8);
     if (!info.isDirectory()) return { ok: false, problem: `${path} is not a folder` };
     if (info.uid !== uid)
       return { ok: false, problem: `${path} is owned by uid ${info.uid}, not ${uid}` };
     if ((info.mode & 0o022) !== 0)
-      return {
-        ok: false,
-        problem: `${path} is writable by group or other (mode ${(info.mode & 0o777).toString(8)})`,
-      };
+      return { ok: false, problem: `${path} is writable by group or other (mode ${mode})` };
+    if (secret && (info.mode & 0o077) !== 0) {
+      if (!create)
+        return { ok: false, problem: `${path} is readable by group or other (mode ${mode})` };
+      await chmod(path, 0o700);
+    }
     return { ok: true, dir: path };
   } catch (err) {
     return { ok: false, problem: `${path}: ${(err as { code?: string }).code ?? "unusable"}` };

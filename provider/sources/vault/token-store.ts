@@ -88,7 +88,7 @@ export class TokenStore {
   }
 
   async #folder(create: boolean): Promise<string | undefined> {
-    const verdict = await privateFolder(this.#stateDir, "vault-tokens", this.#uid, create);
+    const verdict = await privateFolder(this.#stateDir, "vault-tokens", this.#uid, create, true);
     return verdict.ok ? verdict.dir : undefined;
   }
 

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -144,6 +145,17 @@ describe("verifying a stateDir before use", () => {
     const dir = join(root, "open", "state");
     expect(await verifyStateDir(dir, UID, true)).toMatchObject({ ok: false });
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it("keeps a folder of secrets out of use while others can read it, and narrows it on a write", async () => {
+    const state = mkdir(join(root, "state"));
+    const tokens = mkdir(join(state, "vault-tokens"), 0o755);
+    expect(await privateFolder(state, "vault-tokens", UID, false, true)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("is readable by group or other (mode 755)"),
+    });
+    expect(await privateFolder(state, "vault-tokens", UID, true, true)).toMatchObject({ ok: true });
+    expect(statSync(tokens).mode & 0o777).toBe(0o700);
   });
 
   it("refuses a private folder that is a symlink, even to a folder of ours", async () => {

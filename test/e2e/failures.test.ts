@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AS_ROOT, NEEDS_ROOT } from "../root.js";
 import { ARTIFACTS, capturedOutputs, exec } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 
@@ -192,7 +193,8 @@ const failures: FailureCase[] = [
 ];
 
 describe.each(ARTIFACTS)("the $name failing", ({ path }) => {
-  it.each(failures)("reports $name in one stderr line, with nothing on stdout", (c) => {
+  it.for(failures)("reports $name in one stderr line, with nothing on stdout", (c, { skip }) => {
+    if (c.uid !== undefined && !AS_ROOT) skip(NEEDS_ROOT);
     const result = exec(path, c.args(), c.stdin ?? REQUEST, {
       ...(c.env ? { env: c.env() } : {}),
       ...(c.uid === undefined ? {} : { uid: c.uid }),

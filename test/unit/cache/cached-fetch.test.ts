@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fetchThroughCache } from "../../../provider/cache/cached-fetch.js";
 import { PullkeyError } from "../../../provider/errors.js";
 import type { RegistryCredential } from "../../../provider/sources/source.js";
+import { AS_ROOT, NEEDS_ROOT } from "../../root.js";
 import { counting, deps, down, KEY, MINUTE, ok, options, t, useCacheFolder } from "./harness.js";
 
 useCacheFolder();
@@ -60,14 +61,16 @@ describe("the node-local credential cache", () => {
     });
   });
 
-  it.each([
+  it.for<{ name: string; spoil: (file: string) => void; root?: boolean }>([
     { name: "a corrupt entry", spoil: (file: string) => writeFileSync(file, "{not json") },
     { name: "an entry others can read", spoil: (file: string) => chmodSync(file, 0o644) },
     {
       name: "an entry owned by another user",
       spoil: (file: string) => chownSync(file, 65534, 65534),
+      root: true,
     },
-  ])("ignores $name and replaces it", async ({ spoil }) => {
+  ])("ignores $name and replaces it", async ({ spoil, root }, { skip }) => {
+    if (root && !AS_ROOT) skip(NEEDS_ROOT);
     const { calls, fetch } = counting(ok);
     await fetchThroughCache(t.store, fetch, options(), deps());
     spoil(t.store.path(KEY, "json"));

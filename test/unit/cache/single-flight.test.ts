@@ -1,7 +1,8 @@
 import { chownSync, renameSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fetchThroughCache } from "../../../provider/cache/cached-fetch.js";
-import { counting, deps, KEY, ok, options, plantLock, t, UID, useCacheFolder } from "./harness.js";
+import { AS_ROOT, NEEDS_ROOT } from "../../root.js";
+import { counting, deps, KEY, ok, options, plantLock, t, useCacheFolder } from "./harness.js";
 
 useCacheFolder();
 
@@ -153,7 +154,8 @@ describe("one fetch for many execs", () => {
     expect(waited).toEqual([]);
   });
 
-  it.runIf(UID === 0)("treats a lock file owned by another uid as absent", async () => {
+  it("treats a lock file owned by another uid as absent", async ({ skip }) => {
+    if (!AS_ROOT) skip(NEEDS_ROOT);
     const lock = plantLock({ pid: process.pid, until: t.clock + 60_000 });
     chownSync(lock, 65534, 65534);
     const { calls, fetch } = counting(ok);

@@ -16,9 +16,9 @@ import {
   privateFolder,
   verifyStateDir,
 } from "../../../provider/state/folder.js";
+import { AS_ROOT, NEEDS_ROOT } from "../../root.js";
 
 const UID = process.getuid?.() ?? 0;
-const AS_ROOT = UID === 0;
 let root: string;
 
 beforeEach(() => {
@@ -126,8 +126,8 @@ const CASES: Case[] = [
 ];
 
 describe("verifying a stateDir before use", () => {
-  it.each(CASES)("judges $name", async ({ arrange, refused, root: needsRoot }) => {
-    if (needsRoot && !AS_ROOT) return;
+  it.for(CASES)("judges $name", async ({ arrange, refused, root: needsRoot }, { skip }) => {
+    if (needsRoot && !AS_ROOT) skip(NEEDS_ROOT);
     const dir = arrange(root);
     const verdict = await verifyStateDir(dir, UID, false);
     if (refused === undefined) expect(verdict).toMatchObject({ ok: true });

@@ -9,6 +9,8 @@ import { sendToJournald } from "../../provider/logs/journald.js";
 const dir = mkdtempSync(join(tmpdir(), "pullkey-journald-"));
 const socketPath = join(dir, "stdout");
 const received: string[] = [];
+/** Resolves with what the next connection sent, once it has closed: no sleep to wait for it. */
+let nextStream: ((data: string) => void) | undefined;
 let server: Server;
 
 beforeAll(async () => {
@@ -17,7 +19,10 @@ beforeAll(async () => {
     socket.on("data", (d) => {
       data += d;
     });
-    socket.on("end", () => received.push(data));
+    socket.on("end", () => {
+      received.push(data);
+      nextStream?.(data);
+    });
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
 });
@@ -32,8 +37,11 @@ describe("sending exec lines to journald", () => {
     { name: "a failure at priority err", failed: true, prefix: "<3>" },
   ])("sends $name after sd_journal_stream_fd's header", async ({ failed, prefix }) => {
     received.length = 0;
+    const closed = new Promise<string>((resolve) => {
+      nextStream = resolve;
+    });
     await sendToJournald("level=info msg=answered\n", failed, socketPath);
-    await new Promise((r) => setTimeout(r, 50));
+    await closed;
     expect(received).toEqual([`pullkey\n\n6\n1\n0\n0\n0\n${prefix}level=info msg=answered\n`]);
   });
 

@@ -83,11 +83,10 @@ export function describeStorm(s) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { mkdtempSync, rmSync, copyFileSync, chmodSync } = await import("node:fs");
-  const { connect, createServer } = await import("node:net");
   const { tmpdir } = await import("node:os");
   const { dirname } = await import("node:path");
   const { fileURLToPath } = await import("node:url");
-  const { startMoto } = await import("./peers/moto.mjs");
+  const { startAwsBackend } = await import("./bench-aws.mjs");
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const work = mkdtempSync(join(tmpdir(), "pullkey-storm-"));
   // STORM_EXECUTABLE: another executable (a wrapper that measures CPU time, an older build).
@@ -96,51 +95,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     copyFileSync(join(root, "dist", "pullkey"), sea);
     chmodSync(sea, 0o755);
   }
-  const moto = await startMoto();
-  const proxyStats = { connections: 0 };
-  const server = createServer((client) => {
-    proxyStats.connections++;
-    const upstream = connect(moto.port, "127.0.0.1");
-    client.pipe(upstream).pipe(client);
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: "AKIABENCH",
-    AWS_SECRET_ACCESS_KEY: "bench",
-    AWS_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_CONFIG_FILE: join(work, "none"),
-    AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
-  };
+  const backend = await startAwsBackend(work);
+  const env = { ...process.env, ...backend.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
-  await fetch(`${moto.endpoint}/`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "secretsmanager.CreateSecret",
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=AKIABENCH/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=x",
-    },
-    body: JSON.stringify({
-      Name: "bench/hub",
-      SecretString: JSON.stringify({ username: "hub", password: "bench-secret" }),
-    }),
-  });
-  const aws = {
-    type: "awsSecretsManager",
-    secretId: "bench/hub",
-    region: "us-east-1",
-    endpoint: `http://127.0.0.1:${server.address().port}`,
-  };
+  const aws = backend.source;
+  const proxyStats = backend.stats;
   const count = Number(process.argv[2] ?? 200);
   const result = await coldStorm({ executable: sea, env, aws, proxyStats, work, count });
   process.stdout.write(`${describeStorm(result)}\n`);
   if (process.env.STORM_STDERR) writeFileSync(process.env.STORM_STDERR, result.stderr.join(""));
-  server.close();
-  await moto.stop();
+  await backend.stop();
   rmSync(work, { recursive: true, force: true });
 }

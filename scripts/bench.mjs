@@ -18,12 +18,11 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { connect, createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startAwsBackend } from "./bench-aws.mjs";
 import { coldStorm, describeStorm } from "./bench-storm.mjs";
-import { startMoto } from "./peers/moto.mjs";
 import { startVault } from "./peers/vault.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,20 +43,6 @@ chmodSync(sea, 0o755);
 const baseEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 delete baseEnv.NODE_EXTRA_CA_CERTS;
 delete baseEnv.NODE_OPTIONS;
-
-/** Counts connections on their way to moto: each exec that reads the secret opens one. */
-async function countingProxy(upstreamPort) {
-  const stats = { connections: 0 };
-  const server = createServer((client) => {
-    stats.connections++;
-    const upstream = connect(upstreamPort, "127.0.0.1");
-    client.pipe(upstream).pipe(client);
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { stats, port: server.address().port, close: () => server.close() };
-}
 
 function config(name, { cache, format = "yaml", source }) {
   const dir = join(work, name);
@@ -170,35 +155,10 @@ const quantile = (values, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
-const moto = await startMoto();
-const proxy = await countingProxy(moto.port);
-const awsEnv = {
-  AWS_ACCESS_KEY_ID: "AKIABENCH",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_REGION: "us-east-1",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONFIG_FILE: join(work, "none"),
-  AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
-};
-await fetch(`${moto.endpoint}/`, {
-  method: "POST",
-  headers: {
-    "content-type": "application/x-amz-json-1.1",
-    "x-amz-target": "secretsmanager.CreateSecret",
-    authorization:
-      "AWS4-HMAC-SHA256 Credential=AKIABENCH/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=x",
-  },
-  body: JSON.stringify({
-    Name: "bench/hub",
-    SecretString: JSON.stringify({ username: "hub", password: "bench-secret" }),
-  }),
-});
-const aws = {
-  type: "awsSecretsManager",
-  secretId: "bench/hub",
-  region: "us-east-1",
-  endpoint: `http://127.0.0.1:${proxy.port}`,
-};
+const backend = await startAwsBackend(work);
+
+const awsEnv = backend.env;
+const aws = backend.source;
 
 // Vault in dev mode: AppRole login and a KV v2 secret, as in config/examples/vault-approle.yaml.
 const vault = await startVault();
@@ -294,19 +254,19 @@ const scenarios = [
 const loadBefore = loadavg()[0];
 // Warm the page cache, compile the configs and fill pullkey's own cache.
 for (const s of scenarios) for (let i = 0; i < 3; i++) await once(s);
-const connectionsBefore = proxy.stats.connections;
+const connectionsBefore = backend.stats.connections;
 const samples = new Map(scenarios.map((s) => [s.name, []]));
 for (let i = 0; i < runs; i++) for (const s of scenarios) samples.get(s.name).push(await once(s));
 const loadAfter = loadavg()[0];
 const awsMissRows = scenarios.filter((s) => s.name.includes("cache off (moto)")).length;
-const hitConnections = proxy.stats.connections - connectionsBefore - awsMissRows * runs;
+const hitConnections = backend.stats.connections - connectionsBefore - awsMissRows * runs;
 
 // The 200-pod node: every exec cold at once, on the default budget (BENCH_STORM=N to change N).
 const storm = await coldStorm({
   executable: sea,
   env: { ...baseEnv, ...awsEnv },
   aws,
-  proxyStats: proxy.stats,
+  proxyStats: backend.stats,
   work,
   count: Number(process.env.BENCH_STORM ?? 200),
 });
@@ -377,7 +337,6 @@ const file = join(root, "BENCHMARKS.md");
 const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
 const analysis = previous.indexOf("\n## Against the targets");
 writeFileSync(file, analysis >= 0 ? `${report}${previous.slice(analysis)}` : report);
-proxy.close();
-await moto.stop();
+await backend.stop();
 await vault.stop();
 rmSync(work, { recursive: true, force: true });

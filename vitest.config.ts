@@ -1,13 +1,29 @@
-import { configDefaults, defineConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 import { VAULT_SERVER_ENV, vaultServers } from "./scripts/peers/vault.mjs";
 
-// The suites that talk to a Vault-API server. The default project runs them against OpenBao;
-// when HashiCorp Vault is built (or PULLKEY_PEERS=full asks for it) they run again against it.
+// The suites that talk to a Vault-API server. Every tier runs them against OpenBao; when
+// HashiCorp Vault is built (or PULLKEY_PEERS=full asks for it) they run again against it.
 const VAULT_SUITES = [
   "test/sources/vault/source.test.ts",
   "test/e2e/vault.test.ts",
   "test/conformance/kubelet.test.ts",
 ];
+
+// Tiers, fastest first (docs/testing.md): `unit` is pure code (no built artifact, no process,
+// no peer) and is the inner loop, `npm run test:unit`; `peers` talks to real servers and real
+// node trees; `e2e` runs the built executables; `conformance` runs the kubelet's own Go code.
+const TIERS = {
+  unit: ["test/unit/**/*.test.ts", "test/node-model/**/*.test.ts", "test/properties/**/*.test.ts"],
+  peers: [
+    "test/sources/**/*.test.ts",
+    "test/install/**/*.test.ts",
+    "test/doctor/**/*.test.ts",
+    "test/logs/**/*.test.ts",
+    "test/metrics/**/*.test.ts",
+  ],
+  e2e: ["test/e2e/**/*.test.ts"],
+  conformance: ["test/conformance/**/*.test.ts"],
+};
 
 export default defineConfig({
   test: {
@@ -17,16 +33,12 @@ export default defineConfig({
     // Two cores: spawning executables in many parallel workers only adds noise.
     maxWorkers: 2,
     reporters: ["default", "./test/reporters/summary.ts"],
+    env: { [VAULT_SERVER_ENV]: "openbao" },
     projects: [
-      {
-        extends: true,
-        test: {
-          name: "default",
-          include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, "test/node/**"],
-          env: { [VAULT_SERVER_ENV]: "openbao" },
-        },
-      },
+      ...Object.entries(TIERS).map(([name, include]) => ({
+        extends: true as const,
+        test: { name, include },
+      })),
       ...(vaultServers().includes("vault")
         ? [
             {

@@ -9,10 +9,18 @@ import { wakeOnChange } from "./wake.js";
 export interface NodeCacheDeps {
   now(): Date;
   random(): number;
+  /** Aborts when the exec's one budget (counted from process start) runs out. */
   signal: AbortSignal;
+  /**
+   * Milliseconds left in that same budget. A waiter's deadline comes from it, not from when the
+   * cache was set up: start-up and the config read have already spent part of the budget.
+   */
+  remainingMs(): number;
   uid: number;
   /** Told at most once per exec why the cache was skipped. */
   warn(message: string): void;
+  /** How a waiter sleeps between looks; by default until a file of its key changes (wake.ts). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** The cache folder under a stateDir, verified (state/folder.ts); created only when `create`. */
@@ -34,7 +42,6 @@ export async function cacheFolder(
  */
 export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | undefined {
   if (!config.cache.enabled) return undefined;
-  const started = deps.now();
   let warned = false;
   const warn = (message: string) => {
     if (warned) return;
@@ -63,6 +70,8 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
       const store = await forMiss;
       if (!store) return { credential: await fromSource(), origin: "backend" };
       const wake = wakeOnChange(store.dir, key);
+      const now = deps.now().getTime();
+      const left = deps.remainingMs();
       try {
         return await fetchThroughCache(
           store,
@@ -74,16 +83,16 @@ export function nodeCache(config: Config, deps: NodeCacheDeps): ThroughCache | u
             registry: parts.registry,
             cacheDurationMs: parts.cacheDurationMs,
             staleIfErrorMs: config.cache.staleIfErrorMs,
-            deadline: new Date(started.getTime() + config.execTimeoutMs),
-            // Leave a tenth of the budget to answer from a stale entry or report the failure.
-            waitUntil: new Date(started.getTime() + config.execTimeoutMs * 0.9),
+            deadline: new Date(now + left),
+            // Leave a tenth of what is left to answer from a stale entry or report the failure.
+            waitUntil: new Date(now + left * 0.9),
           },
           {
             now: deps.now,
             random: deps.random,
             signal: deps.signal,
             warn,
-            sleep: wake.sleep,
+            sleep: deps.sleep ?? wake.sleep,
           },
         );
       } finally {

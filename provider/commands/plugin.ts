@@ -115,7 +115,7 @@ async function answerWithin(
     ceilingMs: BUDGET_CEILING_MS,
   });
   // On failure stderr must hold the one error line: warnings are printed only after an answer.
-  const deps = liveAnswerDeps(io, config, (message) => warned.push(message), budget.signal);
+  const deps = liveAnswerDeps(io, config, (message) => warned.push(message), budget);
   if (!config.metrics && !config.log) return answerRequest(request, config, deps);
   // Only a config with `metrics` or `log` loads their code.
   const observer = (await import("./observe.js")).observe(request, config, deps, budget.startedAt);

@@ -1,7 +1,9 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { cacheFolder } from "../cache/index.js";
 import type { Config } from "../config/config.js";
 import { formatGoDuration } from "../gocompat/duration.js";
+import { verifyStateDir } from "../state/folder.js";
 import type { CheckResult } from "./report.js";
 
 /**
@@ -18,19 +20,27 @@ export async function cacheCheck(config: Config, uid: number): Promise<CheckResu
     };
   }
   const dir = join(config.stateDir, "cache");
+  // The plugin's own verdict (state/folder.ts), so doctor and the plugin never disagree.
+  const found = await cacheFolder(config.stateDir, uid, false);
+  if (!("store" in found)) {
+    if (await missing(dir)) {
+      // The plugin creates it, but only below a stateDir it trusts.
+      const state = await verifyStateDir(config.stateDir, uid, false);
+      if (state.ok || (await missing(config.stateDir))) {
+        return {
+          id,
+          status: "ok",
+          summary: `${dir} does not exist yet: the first exec creates it`,
+        };
+      }
+      return { id, status: "warn", summary: `${state.problem}: the plugin skips the cache` };
+    }
+    return { id, status: "warn", summary: `${found.problem}: the plugin skips the cache` };
+  }
   try {
-    const info = await lstat(dir);
-    if (!info.isDirectory()) {
-      return { id, status: "warn", summary: `${dir} is not a folder: the plugin skips the cache` };
-    }
-    if (info.uid !== uid) {
-      return {
-        id,
-        status: "warn",
-        summary: `${dir} is owned by uid ${info.uid}, not ${uid} (the user doctor runs as, normally the kubelet's): the plugin skips the cache`,
-      };
-    }
-    const entries = (await readdir(dir)).filter((name) => name.endsWith(".json")).length;
+    const entries = (await readdir(found.store.dir)).filter((name) =>
+      name.endsWith(".json"),
+    ).length;
     return {
       id,
       status: "ok",
@@ -42,13 +52,17 @@ export async function cacheCheck(config: Config, uid: number): Promise<CheckResu
     };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") {
-      return { id, status: "ok", summary: `${dir} does not exist yet: the first exec creates it` };
-    }
     return {
       id,
       status: "warn",
       summary: `${dir} cannot be read (${code ?? "error"}): the plugin skips the cache`,
     };
   }
+}
+
+async function missing(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => false,
+    (err: { code?: string }) => err.code === "ENOENT",
+  );
 }

@@ -1,5 +1,5 @@
-import { chownSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CacheConfig, type Config, DEFAULT_CACHE } from "../../provider/config/config.js";
 import { cacheCheck } from "../../provider/doctor/cache-check.js";
@@ -22,6 +22,7 @@ function configFor(stateDir: string, cache: CacheConfig = DEFAULT_CACHE): Config
 }
 
 describe("pullkey doctor's look at the node cache", () => {
+  // Each case is also the plugin's verdict: doctor asks the same check (state/folder.ts).
   it.each<{
     name: string;
     prepare: (stateDir: string) => void;
@@ -57,6 +58,33 @@ describe("pullkey doctor's look at the node cache", () => {
       },
       expected: (dir) => `warn: ${dir} is not a folder: the plugin skips the cache`,
     },
+    {
+      name: "a cache folder others may read (it holds passwords)",
+      prepare: (stateDir) => {
+        mkdirSync(join(stateDir, "cache"), { recursive: true, mode: 0o700 });
+        chmodSync(join(stateDir, "cache"), 0o755);
+      },
+      expected: (dir) =>
+        `warn: ${dir} is readable by group or other (mode 755): the plugin skips the cache`,
+    },
+    {
+      name: "a stateDir anyone may write to, with no cache folder yet",
+      prepare: (stateDir) => {
+        mkdirSync(stateDir, { recursive: true });
+        chmodSync(stateDir, 0o777);
+      },
+      expected: (dir) =>
+        `warn: ${dirname(dir)} is writable by group or other (mode 777): the plugin skips the cache`,
+    },
+    {
+      name: "a stateDir anyone may write to, around a private cache folder",
+      prepare: (stateDir) => {
+        mkdirSync(join(stateDir, "cache"), { recursive: true, mode: 0o700 });
+        chmodSync(stateDir, 0o777);
+      },
+      expected: (dir) =>
+        `warn: ${dirname(dir)} is writable by group or other (mode 777): the plugin skips the cache`,
+    },
     ...(uid === 0
       ? [
           {
@@ -66,7 +94,7 @@ describe("pullkey doctor's look at the node cache", () => {
               chownSync(join(stateDir, "cache"), 4321, 4321);
             },
             expected: (dir: string) =>
-              `warn: ${dir} is owned by uid 4321, not 0 (the user doctor runs as, normally the kubelet's): the plugin skips the cache`,
+              `warn: ${dir} is owned by uid 4321, not 0: the plugin skips the cache`,
           },
         ]
       : []),

@@ -23,6 +23,8 @@ export function describeFsError(err: unknown): string {
       return `larger than ${formatBytes((err as { limit?: number }).limit ?? MAX_FILE_BYTES)}, the most pullkey reads from a file`;
     case "EAGAIN":
       return "nothing to read yet (a FIFO or device, not a file)";
+    case "ENOTFILE":
+      return "not a regular file (a FIFO, device or socket)";
     default:
       return typeof code === "string" ? code : "unreadable";
   }

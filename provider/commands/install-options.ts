@@ -10,6 +10,7 @@ import type { InstallOptions } from "../install/plan.js";
 import { PULLKEY_DIR } from "../install/pullkey-config.js";
 import type { Io } from "../io.js";
 import { FLAVOURS, type Flavour } from "../node/flavour.js";
+import { EXECUTABLE_BYTES } from "../node/fs.js";
 import { API_GROUP } from "../protocol/api.js";
 
 /** Runs a command on the node (systemctl, kubelet --version); injected so tests never do. */
@@ -135,7 +136,7 @@ export async function installOptions(
       "USAGE",
       "install needs --executable FILE (scripts/install.sh passes it)",
     );
-  const executable = await hostFile(v.executable, "executable", 1024 * 1024 * 1024);
+  const executable = await hostFile(v.executable, "executable", EXECUTABLE_BYTES);
   const flavour = v.flavour;
   if (flavour !== undefined && !(FLAVOURS as readonly string[]).includes(flavour)) {
     throw new PullkeyError("USAGE", `--flavour ${flavour} is not one of ${FLAVOURS.join(", ")}`);

@@ -1,7 +1,7 @@
 import { PullkeyError } from "../errors.js";
 import { describeFsError } from "../files.js";
 import type { NodeFs } from "../node/fs.js";
-import { BACKUP_DIR, backupPath, backupStamp, MANIFEST_PATH } from "./manifest.js";
+import { BACKUP_DIR, backupPath, backupStamp, limitFor, MANIFEST_PATH } from "./manifest.js";
 import type { FileChange } from "./plan.js";
 
 /**
@@ -46,7 +46,7 @@ async function applyOne(
   if (backup && change.before !== undefined && change.role !== "manifest" && !dropped) {
     const copy = backupPath(change.path, stamp);
     await fs.makeDir(BACKUP_DIR, 0o700);
-    if ((await fs.read(copy)) === undefined) {
+    if ((await fs.read(copy, limitFor(change.role))) === undefined) {
       await fs.writeAtomic(copy, change.before, 0o600);
       backups.push(copy);
     }

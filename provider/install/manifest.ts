@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { EXECUTABLE_BYTES } from "../node/fs.js";
 
 /**
  * What the installer added, kept on the node so `uninstall` removes exactly that and a second
@@ -16,6 +17,11 @@ export type FileRole =
   | "kubelet-config"
   | "flags"
   | "manifest";
+
+/** How much of a file install reads: an executable is ~105 MiB, the rest are small (node/fs.ts). */
+export function limitFor(role: FileRole): number | undefined {
+  return role === "executable" ? EXECUTABLE_BYTES : undefined;
+}
 
 export interface FileRecord {
   path: string;

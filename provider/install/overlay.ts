@@ -12,8 +12,8 @@ export function overlayFs(
   const under = (dir: string) => changes.filter((c) => c.after && c.path.startsWith(`${dir}/`));
   return {
     ...fs,
-    async read(path) {
-      return byPath.has(path) ? byPath.get(path) : fs.read(path);
+    async read(path, limit) {
+      return byPath.has(path) ? byPath.get(path) : fs.read(path, limit);
     },
     async kind(path) {
       if (byPath.has(path)) return byPath.get(path) ? { type: "file", mode: 0o644 } : undefined;

@@ -11,6 +11,7 @@ import {
   BACKUP_DIR,
   backupStamp,
   type FileRole,
+  limitFor,
   MANIFEST_PATH,
   nextManifest,
   parseManifest,
@@ -101,7 +102,7 @@ export async function planInstall(fs: NodeFs, options: InstallOptions, now: Date
 
   const changes: FileChange[] = [];
   const add = async (change: Omit<FileChange, "before">) => {
-    const before = await fs.read(change.path);
+    const before = await fs.read(change.path, limitFor(change.role));
     if (before !== undefined && change.after && Buffer.from(before).equals(change.after)) return;
     if (before !== undefined && !owned(change.path)) {
       // A config or secret someone wrote by hand is theirs: replaced only when asked to.

@@ -11,6 +11,7 @@ import {
 import { resolveLayout } from "./layout.js";
 import {
   type FileRecord,
+  limitFor,
   MANIFEST_PATH,
   type Manifest,
   parseManifest,
@@ -44,7 +45,7 @@ export async function planUninstall(
   const order = ["flags", "kubelet-config", "pullkey-config", "secret", "executable"];
   const records = [...manifest.files].sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
   for (const record of records) {
-    const before = await fs.read(record.path);
+    const before = await fs.read(record.path, limitFor(record.role));
     if (before === undefined) continue;
     const after = await undo(fs, record, manifest, before, warnings);
     if (after === "keep") continue;
@@ -121,7 +122,9 @@ async function undo(
     warnings.push(`${record.path} changed since the install; it is left as it is`);
     return "keep";
   }
-  const original = record.original ? await fs.read(record.original) : undefined;
+  const original = record.original
+    ? await fs.read(record.original, limitFor(record.role))
+    : undefined;
   if (original === undefined) {
     warnings.push(
       `${record.path}: the backup ${record.original} is gone; the file is left as it is`,

@@ -1,18 +1,15 @@
 import { constants } from "node:fs";
-import {
-  access,
-  chmod,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rm,
-  rmdir,
-  stat,
-} from "node:fs/promises";
+import { access, chmod, lstat, mkdir, open, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../files.js";
+import { PullkeyError } from "../errors.js";
+import { describeFsError, MAX_FILE_BYTES, readFileBounded, writeFileAtomic } from "../files.js";
+
+/**
+ * The most install reads of an executable (its own copy and the one in the kubelet's bin dir,
+ * ~105 MiB); every other node file (units, env files, kubelet and pullkey configs, the manifest)
+ * gets MAX_FILE_BYTES, so /dev/zero or a huge file planted in their place is refused unread.
+ */
+export const EXECUTABLE_BYTES = 1024 * 1024 * 1024;
 
 /**
  * A node's filesystem, as install and doctor see it. Paths are the node's absolute paths
@@ -20,8 +17,12 @@ import { writeFileAtomic } from "../files.js";
  * and messages still name the paths an operator would look for.
  */
 export interface NodeFs {
-  /** The file's bytes, or undefined when it does not exist. */
-  read(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * The file's bytes, or undefined when it does not exist. At most `limit` bytes (default
+   * MAX_FILE_BYTES; above it the error's code is EFBIG), opened non-blocking: a FIFO where a
+   * file should be reads as empty instead of hanging install or doctor.
+   */
+  read(path: string, limit?: number): Promise<Uint8Array | undefined>;
   /** What is at the path, or undefined. */
   kind(path: string): Promise<{ type: "file" | "dir" | "other"; mode: number } | undefined>;
   list(dir: string): Promise<string[]>;
@@ -43,11 +44,23 @@ export function rootedFs(root: string): NodeFs {
   const host = (path: string) => (root === "/" ? path : join(root, path));
   return {
     hostPath: host,
-    async read(path) {
+    async read(path, limit = MAX_FILE_BYTES) {
       try {
-        return await readFile(host(path));
+        // A FIFO or device (/dev/zero) where a unit or env file should be is refused unopened.
+        if (!(await stat(host(path))).isFile()) throw notAFile();
+        return await readFileBounded(host(path), limit);
       } catch (err) {
         if (isMissing(err)) return undefined;
+        const code = (err as { code?: string }).code;
+        if (code === "EFBIG" || code === "EAGAIN" || code === "ENOTFILE") {
+          throw new PullkeyError(
+            "CONFIG_UNREADABLE",
+            `cannot read ${path}: ${describeFsError(err)}`,
+            {
+              cause: err,
+            },
+          );
+        }
         throw err;
       }
     },
@@ -122,6 +135,10 @@ export function rootedFs(root: string): NodeFs {
   };
 }
 
+function notAFile(): Error {
+  return Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
+}
+
 function isMissing(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === "ENOENT" || code === "ENOTDIR";
@@ -152,7 +169,7 @@ export function lenientFs(fs: NodeFs): NodeFs {
   };
   return {
     ...fs,
-    read: (path) => orAbsent(fs.read(path), undefined),
+    read: (path, limit) => orAbsent(fs.read(path, limit), undefined),
     kind: (path) => orAbsent(fs.kind(path), undefined),
     list: (dir) => orAbsent(fs.list(dir), []),
   };

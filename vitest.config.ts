@@ -51,6 +51,17 @@ export default defineConfig({
             },
           ]
         : []),
+      {
+        // A real kubelet, containerd and registry per file (test/node/node.ts), one file at a
+        // time: nodes share the machine's cgroups and its two cores.
+        extends: true,
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -7,6 +7,7 @@
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
 import { ensureMoto } from "./moto.mjs";
+import { ensureNodePeers, nodeTierUnsupported } from "./node.mjs";
 import { ensureOpenBao } from "./openbao.mjs";
 import { ensureRegistry } from "./registry.mjs";
 import { ensureVault, vaultServers } from "./vault.mjs";
@@ -43,6 +44,11 @@ const steps = [
     `kubelet conformance harness for Kubernetes ${release.kubernetes}`,
     () => ensureHarness(release),
   ]),
+  // The node tier's kubelet build is the longest of all (15-45 min cold); a machine that cannot
+  // run the tier (no root, namespaces or cgroups) skips it, so it builds nothing for it.
+  ...((await nodeTierUnsupported()) === undefined
+    ? [["node tier (kubelet, crane, containerd, runc)", () => ensureNodePeers()]]
+    : []),
 ];
 
 for (const [name, ensure] of steps) {

@@ -1,0 +1,261 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { NodePeers } from "../../scripts/peers/node.mjs";
+import { createNodeCgroup } from "./cgroups.js";
+import { imageTarball } from "./images.js";
+import { type InstalledNode, installPullkey } from "./install.js";
+import {
+  containerdConfig,
+  containerdSocket,
+  hostsToml,
+  KUBELET_SYSCTLS,
+  kubeletConfig,
+  kubeletUnit,
+  NODE_NAME,
+  namespaceScript,
+  OVERLAID,
+  PAUSE_IMAGE,
+  podManifest,
+  upperDir,
+} from "./node-files.js";
+import { freePort } from "./registry.js";
+
+/**
+ * A real node for one test file: containerd and the kubelet, each in its own process group, in
+ * a private mount namespace and a cgroup of their own, on loopback. The kubelet runs with the
+ * command line the installer's drop-in gives it (install.ts). stop() kills everything by pid and
+ * cgroup and removes every file; the host is never changed.
+ */
+export interface TestNode {
+  dir: string;
+  installed: InstalledNode;
+  /** Drops a static pod manifest running `image`. */
+  runPod(name: string, image: string): void;
+  removePod(name: string): void;
+  /** Resolves once the pod's container printed its line; rejects with the kubelet log's tail. */
+  waitForContainerLine(name: string, text: string, timeoutMs?: number): Promise<void>;
+  /** Resolves with the first kubelet log line (since `from`) that `match` accepts. */
+  waitForKubeletLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  kubeletLog(): string;
+  kubeletPid(): number | undefined;
+  restartKubelet(): Promise<void>;
+  /** Where the node's /var/lib/pullkey (pullkey's stateDir) lands on the host. */
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+export interface NodeOptions {
+  peers: NodePeers;
+  dir: string;
+  /** `pullkey install` arguments besides --root, --flavour and --executable. */
+  install: string[];
+  /** Plain-HTTP loopback registries the runtime may pull from. */
+  registries: string[];
+  /** Mirrors: containerd's hosts.toml sends `docker.io` pulls to this loopback registry. */
+  dockerHubMirror?: string;
+  env?: Record<string, string>;
+}
+
+export async function startNode(options: NodeOptions): Promise<TestNode> {
+  const { peers, dir } = options;
+  const cgroup = createNodeCgroup(`pullkey-node-${process.pid}-${Date.now().toString(36)}`);
+  const logs = join(dir, "logs");
+  for (const d of ["logs", "manifests", "sysctl", "cni/bin", "cni/conf", "containerd/certs.d"]) {
+    mkdirSync(join(dir, d), { recursive: true });
+  }
+  for (const o of OVERLAID) {
+    for (const d of ["upper", "work"]) mkdirSync(join(dir, "ns", o.name, d), { recursive: true });
+  }
+  for (const [name, value] of Object.entries(KUBELET_SYSCTLS)) {
+    writeFileSync(join(dir, "sysctl", name.replace(/\//g, ".")), `${value}\n`);
+  }
+  const healthzPort = await freePort();
+  writeFileSync(
+    join(dir, "kubelet-config.yaml"),
+    kubeletConfig(dir, { cgroupRoot: cgroup.podsRoot, healthzPort }),
+  );
+  writeFileSync(join(dir, "containerd", "config.toml"), containerdConfig(dir));
+  for (const host of options.registries) {
+    mkdirSync(join(dir, "containerd", "certs.d", host), { recursive: true });
+    writeFileSync(
+      join(dir, "containerd", "certs.d", host, "hosts.toml"),
+      hostsToml(`http://${host}`),
+    );
+  }
+  if (options.dockerHubMirror) {
+    mkdirSync(join(dir, "containerd", "certs.d", "docker.io"), { recursive: true });
+    writeFileSync(
+      join(dir, "containerd", "certs.d", "docker.io", "hosts.toml"),
+      hostsToml("https://registry-1.docker.io", `http://${options.dockerHubMirror}`),
+    );
+  }
+  const installed = installPullkey(dir, kubeletUnit(peers.kubelet, dir), options.install);
+  writeFileSync(
+    join(dir, "ns.sh"),
+    namespaceScript(dir, { binds: installed.binds, containerd: peers.containerd }),
+  );
+
+  // A launcher joins the node's cgroup, then execs the real command: the pid stays the same.
+  const joinCgroup = cgroup.runtimeProcs.map((f) => `echo $$ > '${f}'`).join("; ");
+  const launch = (name: string, argv: string[], env: Record<string, string>) => {
+    const out = openSync(join(logs, `${name}.log`), "a");
+    const child = spawn("sh", ["-c", `${joinCgroup}; exec "$@"`, name, ...argv], {
+      detached: true,
+      stdio: ["ignore", out, out],
+      env,
+    });
+    closeSync(out);
+    return child;
+  };
+  // No /usr/sbin or /sbin on the kubelet's PATH: it would add its iptables canary chains to the
+  // host's network namespace, which it shares.
+  const kubeletEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", ...options.env };
+  let containerd: ChildProcess | undefined;
+  let kubelet: ChildProcess | undefined;
+  const startKubelet = async () => {
+    const nsenter = ["nsenter", `--target=${containerd?.pid}`, "--mount", "--"];
+    kubelet = launch("kubelet", [...nsenter, ...installed.kubeletArgs], kubeletEnv);
+    await waitFor(
+      async () => {
+        if (kubelet?.exitCode !== null) throw new Error(`the kubelet exited:\n${tail("kubelet")}`);
+        const res = await fetch(`http://127.0.0.1:${healthzPort}/healthz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      60_000,
+      () => `the kubelet did not become healthy:\n${tail("kubelet")}`,
+    );
+  };
+  const tail = (name: string) => {
+    const file = join(logs, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-40).join("\n") : "";
+  };
+  const kubeletLog = () => readFileSync(join(logs, "kubelet.log"), "utf8");
+
+  const node: TestNode = {
+    dir,
+    installed,
+    stateDir: upperDir(dir, "/var/lib/pullkey"),
+    runPod(name, image) {
+      writeFileSync(join(dir, "manifests", `${name}.yaml`), podManifest(name, image));
+    },
+    removePod(name) {
+      rmSync(join(dir, "manifests", `${name}.yaml`), { force: true });
+    },
+    async waitForContainerLine(name, text, timeoutMs = 60_000) {
+      const pods = upperDir(dir, "/var/log/pods");
+      await waitFor(
+        async () =>
+          existsSync(pods) &&
+          readdirSync(pods)
+            .filter((d) => d.startsWith(`default_${name}-${NODE_NAME}_`))
+            .some((d) => {
+              const log = join(pods, d, "hello", "0.log");
+              return existsSync(log) && readFileSync(log, "utf8").includes(text);
+            }),
+        timeoutMs,
+        () => `pod ${name} did not print "${text}":\n${tail("kubelet")}`,
+      );
+    },
+    async waitForKubeletLine(match, timeoutMs = 60_000) {
+      let found = "";
+      await waitFor(
+        async () => {
+          found = kubeletLog().split("\n").find(match) ?? "";
+          return found !== "";
+        },
+        timeoutMs,
+        () => `no such kubelet log line:\n${tail("kubelet")}`,
+      );
+      return found;
+    },
+    kubeletLog,
+    kubeletPid: () => kubelet?.pid,
+    async restartKubelet() {
+      await stopGroup(kubelet);
+      await startKubelet();
+    },
+    async stop() {
+      await stopGroup(kubelet);
+      await stopGroup(containerd);
+      const left = await cgroup.remove();
+      rmSync(dir, { recursive: true, force: true });
+      if (left.length > 0) throw new Error(`cgroups left behind: ${left.join(", ")}`);
+    },
+  };
+
+  try {
+    containerd = launch(
+      "containerd",
+      ["unshare", "--mount", "--propagation", "private", "--", "sh", join(dir, "ns.sh")],
+      { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+    );
+    const ctr = [peers.ctr, "--address", containerdSocket(dir), "--namespace", "k8s.io"];
+    await waitFor(
+      async () => {
+        if (containerd?.exitCode !== null)
+          throw new Error(`containerd exited:\n${tail("containerd")}`);
+        return existsSync(containerdSocket(dir)) && run(ctr[0] ?? "", [...ctr.slice(1), "version"]);
+      },
+      30_000,
+      () => `containerd did not answer:\n${tail("containerd")}`,
+    );
+    const pause = imageTarball(peers.imageProgram, dir, "pause", {
+      name: PAUSE_IMAGE,
+      mode: "pause",
+    });
+    execFileSync(ctr[0] ?? "", [...ctr.slice(1), "images", "import", pause], { stdio: "pipe" });
+    await startKubelet();
+    return node;
+  } catch (error) {
+    await node.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** SIGTERM to a process group, SIGKILL after 5 s; resolves once its leader is gone. */
+async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid ?? 0), s);
+    } catch {
+      // the group is gone
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function run(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: "ignore", timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  why: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

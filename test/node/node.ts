@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { NodePeers } from "../../scripts/peers/node.mjs";
-import { createNodeCgroup } from "./cgroups.js";
+import type { NodeCgroup } from "./cgroups.js";
 import { imageTarball } from "./images.js";
 import { type InstalledNode, installPullkey } from "./install.js";
 import {
@@ -32,7 +32,7 @@ import { freePort } from "./registry.js";
 
 /**
  * A real node for one test file: containerd and the kubelet, each in its own process group, in
- * a private mount namespace and a cgroup of their own, on loopback. The kubelet runs with the
+ * a private mount namespace and the world's cgroup (cgroups.ts), on loopback. The kubelet runs with the
  * command line the installer's drop-in gives it (install.ts). stop() kills everything by pid and
  * cgroup and removes every file; the host is never changed.
  */
@@ -57,6 +57,8 @@ export interface TestNode {
 export interface NodeOptions {
   peers: NodePeers;
   dir: string;
+  /** The world's cgroups: the runtime joins `runtime`, the kubelet's pods go under `pods`. */
+  cgroup: NodeCgroup;
   /** `pullkey install` arguments besides --root, --flavour and --executable. */
   install: string[];
   /** Plain-HTTP loopback registries the runtime may pull from. */
@@ -67,8 +69,7 @@ export interface NodeOptions {
 }
 
 export async function startNode(options: NodeOptions): Promise<TestNode> {
-  const { peers, dir } = options;
-  const cgroup = createNodeCgroup(`pullkey-node-${process.pid}-${Date.now().toString(36)}`);
+  const { peers, dir, cgroup } = options;
   const logs = join(dir, "logs");
   for (const d of ["logs", "manifests", "sysctl", "cni/bin", "cni/conf", "containerd/certs.d"]) {
     mkdirSync(join(dir, d), { recursive: true });
@@ -106,7 +107,10 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   );
 
   // A launcher joins the node's cgroup, then execs the real command: the pid stays the same.
-  const joinCgroup = cgroup.runtimeProcs.map((f) => `echo $$ > '${f}'`).join("; ");
+  const joinCgroup = cgroup
+    .procs("runtime")
+    .map((f) => `echo $$ > '${f}'`)
+    .join("; ");
   const launch = (name: string, argv: string[], env: Record<string, string>) => {
     const out = openSync(join(logs, `${name}.log`), "a");
     const child = spawn("sh", ["-c", `${joinCgroup}; exec "$@"`, name, ...argv], {
@@ -187,9 +191,9 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
     async stop() {
       await stopGroup(kubelet);
       await stopGroup(containerd);
-      const left = await cgroup.remove();
+      // The shims and the containers: their mount namespaces go with the last process.
+      await cgroup.kill(["runtime", "pods"]);
       rmSync(dir, { recursive: true, force: true });
-      if (left.length > 0) throw new Error(`cgroups left behind: ${left.join(", ")}`);
     },
   };
 

@@ -61,6 +61,8 @@ export async function startNodeRegistry(
   bin: string,
   dir: string,
   users: readonly User[],
+  /** cgroup.procs files the registry joins, so a killed test's sweep finds it. */
+  procs: readonly string[],
 ): Promise<NodeRegistry> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -95,7 +97,11 @@ export async function startNodeRegistry(
   const start = async (allowed: readonly User[]) => {
     writeFileSync(join(dir, "htpasswd"), allowed.map((u) => `${u.user}:${u.hash}\n`).join(""));
     const out = openSync(logFile, "a");
-    child = spawn(bin, ["serve", config], { detached: true, stdio: ["ignore", out, out] });
+    const joinCgroup = procs.map((f) => `echo $$ > '${f}'`).join("; ");
+    child = spawn("sh", ["-c", `${joinCgroup}; exec "$@"`, "registry", bin, "serve", config], {
+      detached: true,
+      stdio: ["ignore", out, out],
+    });
     closeSync(out);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && child.exitCode === null) {

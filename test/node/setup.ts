@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
@@ -10,6 +10,7 @@ import {
   type TestVault,
   secrets as vaultSecrets,
 } from "../sources/vault/fixture.js";
+import { createNodeCgroup, sweepAbandonedCgroups } from "./cgroups.js";
 import { imageTarball, push } from "./images.js";
 import { startNode, type TestNode } from "./node.js";
 import { type NodeRegistry, startNodeRegistry, USERS, type User } from "./registry.js";
@@ -42,14 +43,23 @@ const AWS_SECRET = "node-tier/registry";
 /** Sets up the world in beforeAll and takes it down in afterAll, even after a failure. */
 export function useWorld(): () => World {
   let world: World | undefined;
+  let dir = "";
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     const peers = await ensureNodePeers();
-    const dir = mkdtempSync(join(tmpdir(), "pullkey-node-"));
-    const registry = await startNodeRegistry(peers.registry, join(dir, "registry"), [
-      USERS.pusher,
-      USERS.puller,
-    ]);
+    await sweepAbandonedWorlds();
+    dir = mkdtempSync(join(tmpdir(), `pullkey-node-${process.pid}-`));
+    const cgroup = createNodeCgroup();
+    cleanups.push(async () => {
+      const left = await cgroup.remove();
+      if (left.length > 0) throw new Error(`cgroups left behind: ${left.join(", ")}`);
+    });
+    const registry = await startNodeRegistry(
+      peers.registry,
+      join(dir, "registry"),
+      [USERS.pusher, USERS.puller],
+      cgroup.procs("registry"),
+    );
     cleanups.push(() => registry.stop());
     const vault = await startTestVault();
     cleanups.push(() => vault.stop());
@@ -139,6 +149,7 @@ export function useWorld(): () => World {
     const node = await startNode({
       peers,
       dir: join(dir, "node"),
+      cgroup,
       install: [
         "--pullkey-config",
         configFile,
@@ -186,11 +197,32 @@ export function useWorld(): () => World {
   afterAll(async () => {
     const errors: unknown[] = [];
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => errors.push(e));
-    if (world) rmSync(world.dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     if (errors.length > 0) throw errors[0];
   }, 60_000);
   return () => {
     if (!world) throw new Error("the node tier's world did not start");
     return world;
   };
+}
+
+/**
+ * Kills and removes what test processes that were killed (a timeout, ^C) left behind: their
+ * cgroups with every process in them, then their folders.
+ */
+async function sweepAbandonedWorlds(): Promise<void> {
+  await sweepAbandonedCgroups();
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^pullkey-node-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

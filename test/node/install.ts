@@ -1,13 +1,14 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
+import { effectiveKubeletCommandLine } from "../../provider/node/command-line.js";
 import { ARTIFACTS } from "../e2e/artifacts.js";
 
 /**
  * The node's credential-provider setup comes from `pullkey install --root <tree>` (the generic
  * systemd flavour) on a tree holding the node's kubelet.service, and the kubelet runs with the
- * command line systemd would give it: the unit's ExecStart as pullkey's drop-in overrides it.
+ * command line systemd would give it, as the installer's node model (provider/node) computes it.
  * The installer's files are seen by the kubelet at their node paths, bind-mounted from the tree
  * in the node's mount namespace.
  */
@@ -33,25 +34,33 @@ export interface InstalledNode {
 }
 
 /** Installs pullkey into `<dir>/tree` for a kubelet run by `unit`. */
-export function installPullkey(dir: string, unit: string, args: string[]): InstalledNode {
+export async function installPullkey(
+  dir: string,
+  unit: string,
+  args: string[],
+): Promise<InstalledNode> {
   const tree = join(dir, "tree");
   mkdirSync(join(tree, dirname(UNIT)), { recursive: true });
   writeFileSync(join(tree, UNIT), unit);
-  const output = execFileSync(
+  const result = spawnSync(
     PULLKEY,
     ["install", "--root", tree, "--flavour", "systemd", "--executable", PULLKEY, ...args],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    { encoding: "utf8", timeout: 60_000 },
   );
-  const kubeletArgs = effectiveCommandLine(tree);
-  const flag = (name: string) => {
-    const prefix = `${name}=`;
-    const value = kubeletArgs.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-    if (!value)
-      throw new Error(`the kubelet's command line has no ${name}: ${kubeletArgs.join(" ")}`);
-    return value;
-  };
-  const providerConfig = flag("--image-credential-provider-config");
-  const binDir = flag("--image-credential-provider-bin-dir");
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new Error(`pullkey install exited ${result.status}:\n${output}`);
+  // The installer's own node model computes what systemd will run: the same code `pullkey
+  // install` and `pullkey doctor` trust, here checked by a real kubelet starting with it.
+  const line = await effectiveKubeletCommandLine(tree, { flavour: "systemd" });
+  if (line.problems.length > 0) throw new Error(`the kubelet unit: ${line.problems.join("; ")}`);
+  const kubeletArgs = line.args.map((a) => a.value);
+  const providerConfig = line.config?.value;
+  const binDir = line.binDir?.value;
+  if (!providerConfig || !binDir) {
+    throw new Error(
+      `the kubelet's command line lacks a credential provider flag: ${kubeletArgs.join(" ")}`,
+    );
+  }
   const provider = (
     parse(readFileSync(join(tree, providerConfig), "utf8")) as {
       providers: { name: string; args?: string[] }[];
@@ -68,31 +77,4 @@ export function installPullkey(dir: string, unit: string, args: string[]): Insta
     if (!existsSync(b.from)) throw new Error(`the installer wrote nothing under ${b.to}`);
   }
   return { tree, kubeletArgs, providerConfig, binDir, pullkeyConfig, binds, output };
-}
-
-/**
- * The kubelet's argv from the unit and its drop-ins (in name order): the last ExecStart= wins,
- * an empty one resets. Enough systemd for the plain words these units hold; the installer's
- * node model (provider/node) does the full job.
- */
-function effectiveCommandLine(tree: string): string[] {
-  const dropIns = join(tree, `${UNIT}.d`);
-  const texts = [
-    readFileSync(join(tree, UNIT), "utf8"),
-    ...(existsSync(dropIns)
-      ? readdirSync(dropIns)
-          .filter((f) => f.endsWith(".conf"))
-          .sort()
-          .map((f) => readFileSync(join(dropIns, f), "utf8"))
-      : []),
-  ];
-  let exec = "";
-  for (const text of texts) {
-    for (const line of text.replace(/\\\n/g, " ").split("\n")) {
-      const m = /^ExecStart\s*=\s*(.*)$/.exec(line.trim());
-      if (m) exec = (m[1] ?? "").trim();
-    }
-  }
-  if (exec === "") throw new Error("the kubelet unit has no ExecStart");
-  return exec.split(/\s+/);
 }

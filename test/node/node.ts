@@ -100,7 +100,7 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       hostsToml("https://registry-1.docker.io", `http://${options.dockerHubMirror}`),
     );
   }
-  const installed = installPullkey(dir, kubeletUnit(peers.kubelet, dir), options.install);
+  const installed = await installPullkey(dir, kubeletUnit(peers.kubelet, dir), options.install);
   writeFileSync(
     join(dir, "ns.sh"),
     namespaceScript(dir, { binds: installed.binds, containerd: peers.containerd }),

@@ -150,19 +150,16 @@ export function useWorld(): () => World {
       peers,
       dir: join(dir, "node"),
       cgroup,
-      install: [
-        "--pullkey-config",
-        configFile,
-        ...files.flatMap((f) => ["--secret-file", f]),
-        "--env",
-        "AWS_SHARED_CREDENTIALS_FILE=/etc/pullkey/aws-credentials",
-        "--env",
-        "AWS_CONFIG_FILE=/etc/pullkey/no-aws-config",
-        "--env",
-        "AWS_EC2_METADATA_DISABLED=true",
-      ],
+      install: ["--pullkey-config", configFile, ...files.flatMap((f) => ["--secret-file", f])],
       registries: [host],
       dockerHubMirror: host,
+      // The node's AWS credentials reach pullkey through the kubelet's environment, as a
+      // unit's Environment= would pass them (the installer keeps them out of its config).
+      env: {
+        AWS_SHARED_CREDENTIALS_FILE: "/etc/pullkey/aws-credentials",
+        AWS_CONFIG_FILE: "/etc/pullkey/no-aws-config",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
     });
     cleanups.push(() => node.stop());
     let pushed = 0;

@@ -63,18 +63,19 @@ describe.skipIf(unsupported !== undefined)(`a kubelet ${kubeletVersion()} node`,
   it("pulls after a kubelet restart from pullkey's own cache, without asking the backend", async () => {
     const { node, registry, vault } = world();
     const reads = () => vault.reads(`secret/data/${FRESH_PATH}`);
+    const readsAtStart = reads();
     const first = world().pushImage("fresh/hello:1");
     node.runPod("fresh-1", first);
     await node.waitForContainerLine("fresh-1", `hello from ${first}`);
-    const readsBefore = reads();
-    expect(readsBefore).toBe(1);
+    expect(reads() - readsAtStart).toBe(1);
 
     // The kubelet keeps plugin answers in memory only: after a restart it must exec pullkey.
     await node.restartKubelet();
     const second = world().pushImage("fresh/hello:2");
     node.runPod("fresh-2", second);
     await node.waitForContainerLine("fresh-2", `hello from ${second}`);
-    expect(reads()).toBe(readsBefore);
+    expect(reads() - readsAtStart).toBe(1);
+    expect(node.pullkeyLog()).toMatch(/image=\S+\/fresh\/hello rule=vault-fresh .*origin=cache/);
     const pulls = registry.requests().filter((r) => r.path === "/v2/fresh/hello/manifests/2");
     expect(pulls.filter((r) => r.status === 200).map((r) => r.user)).toContain("node-puller");
   });
@@ -91,6 +92,7 @@ describe.skipIf(unsupported !== undefined)(`a kubelet ${kubeletVersion()} node`,
     await node.waitForContainerLine("mirror", `hello from ${pushed}`);
     const pulls = registry.requests().filter((r) => r.path.startsWith("/v2/e2e/hello/manifests/1"));
     expect(pulls.some((r) => r.path.includes("ns=docker.io"))).toBe(true);
+    expect(node.pullkeyLog()).toContain("image=docker.io/e2e/hello rule=dockerhub-mirror");
     expect(pulls.filter((r) => r.status === 200).map((r) => r.user)).toContain("node-puller");
   });
 
@@ -125,7 +127,8 @@ describe.skipIf(unsupported !== undefined)(`a kubelet ${kubeletVersion()} node`,
     world().editPullkeyConfig((text) =>
       JSON.stringify({ ...JSON.parse(text), cache: { enabled: false } }),
     );
-    const image = world().pushImage("vault/hello:no-cache");
+    // A repository of its own: the kubelet still caches the stale answer for vault/hello.
+    const image = world().pushImage("vault/no-cache:1");
     node.runPod("no-cache", image);
     const line = await node.waitForKubeletLine((l) => /pullkey: SOURCE_[A-Z_]+: /.test(l));
     expect(line).toMatch(/pullkey: SOURCE_UNREACHABLE: .*127\.0\.0\.1/);

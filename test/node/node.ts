@@ -6,6 +6,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -47,6 +48,8 @@ export interface TestNode {
   /** Resolves with the first kubelet log line (since `from`) that `match` accepts. */
   waitForKubeletLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   kubeletLog(): string;
+  /** pullkey's own log (one line per exec), from the node's /var/log/pullkey.log. */
+  pullkeyLog(): string;
   kubeletPid(): number | undefined;
   restartKubelet(): Promise<void>;
   /** Where the node's /var/lib/pullkey (pullkey's stateDir) lands on the host. */
@@ -150,7 +153,10 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
     installed,
     stateDir: upperDir(dir, "/var/lib/pullkey"),
     runPod(name, image) {
-      writeFileSync(join(dir, "manifests", `${name}.yaml`), podManifest(name, image));
+      // Written whole, then renamed: the kubelet watches the folder and skips dot files.
+      const tmp = join(dir, "manifests", `.${name}.yaml`);
+      writeFileSync(tmp, podManifest(name, image));
+      renameSync(tmp, join(dir, "manifests", `${name}.yaml`));
     },
     removePod(name) {
       rmSync(join(dir, "manifests", `${name}.yaml`), { force: true });
@@ -183,6 +189,10 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       return found;
     },
     kubeletLog,
+    pullkeyLog: () => {
+      const file = upperDir(dir, "/var/log/pullkey.log");
+      return existsSync(file) ? readFileSync(file, "utf8") : "";
+    },
     kubeletPid: () => kubelet?.pid,
     async restartKubelet() {
       await stopGroup(kubelet);

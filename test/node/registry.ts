@@ -74,7 +74,8 @@ export async function startNodeRegistry(
     [
       "version: 0.1",
       "log:",
-      "  level: info",
+      // Only debug lines carry auth.user.name on a successful request (distribution 2.8).
+      "  level: debug",
       "  accesslog:",
       "    disabled: true",
       "storage:",
@@ -135,9 +136,9 @@ export async function startNodeRegistry(
 
 /**
  * The requests in distribution's log, in order. Its access log never names the user, so they
- * come from the structured lines, grouped by request id: "response completed" carries
- * auth.user.name and the status; a refused password logs `error authenticating user "name"`;
- * a request without credentials logs only the challenge.
+ * come from the structured lines, grouped by request id: the debug lines of an authorized
+ * request carry auth.user.name, "response completed" the status; a refused password logs
+ * `error authenticating user "name"`; a request without credentials logs only the challenge.
  */
 export function parseRegistryLog(text: string): RegistryRequest[] {
   const byId = new Map<string, RegistryRequest>();

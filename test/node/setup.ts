@@ -105,6 +105,8 @@ export function useWorld(): () => World {
     const config = {
       apiVersion: "pullkey/v1",
       kind: "PullkeyConfig",
+      // One logfmt line per exec, in the node's /var/log: which rule, cache hit or fetch.
+      log: { file: "/var/log/pullkey.log" },
       rules: [
         {
           name: "docker-config",

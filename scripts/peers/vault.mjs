@@ -14,7 +14,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -24,6 +23,7 @@ import { homedir, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureOpenBao } from "./openbao.mjs";
+import { publishBuild } from "./publish.mjs";
 
 /** The pinned Vault release: 1.21.x, as 2.x tags cannot be fetched from the proxy (§B.9). */
 export const VAULT_VERSION = "v1.21.4";
@@ -218,13 +218,7 @@ async function buildVault(version, binary) {
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
-  try {
-    renameSync(tmp, dir);
-  } catch (error) {
-    // Another process finished the same build first; its binary is as good as ours.
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw error;
-  }
+  publishBuild(tmp, dir, binary);
   log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return binary;
 }

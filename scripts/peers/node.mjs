@@ -5,12 +5,12 @@
 // so the packages they share with the harness compile once. Binaries are cached outside the
 // clone: the kubelet and crane keyed by version, the image program by its source.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { HARNESS_DIR, peerCacheRoot } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
-import { publishBuild } from "./publish.mjs";
+import { publishBuild, sweepAbandoned } from "./publish.mjs";
 import { ensureRegistry, REGISTRY_BIN } from "./registry.mjs";
 import { run } from "./run.mjs";
 
@@ -155,28 +155,6 @@ async function go(args, options) {
   const result = await run("nice", ["-n", "10", "go", ...args], options);
   if (result.status !== 0) {
     throw new Error(`go ${args.join(" ")} exited ${result.status}:\n${result.output}`);
-  }
-}
-
-/** Removes half-made builds whose builder was killed (a test run's timeout). */
-function sweepAbandoned(dir) {
-  const parent = join(dir, "..");
-  if (!existsSync(parent)) return;
-  const base = `${basename(dir)}.tmp-`;
-  for (const entry of readdirSync(parent)) {
-    const pid = Number(entry.slice(base.length));
-    if (entry.startsWith(base) && pid !== process.pid && !pidAlive(pid)) {
-      rmSync(join(parent, entry), { recursive: true, force: true });
-    }
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
   }
 }
 

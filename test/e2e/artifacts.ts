@@ -48,13 +48,13 @@ export function exec(
 
 /**
  * Runs a built artifact like exec(), but without blocking this process: for execs that must
- * overlap, or that talk to a server running in the test process itself.
+ * overlap, that talk to a server running in the test process itself, or whose stdin is slow.
  */
 export function execAsync(
   path: string,
   args: readonly string[],
   stdin: string | Uint8Array,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; holdStdinMs?: number } = {},
 ): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, { env: { ...process.env, ...options.env } });
@@ -74,7 +74,12 @@ export function execAsync(
     });
     // EPIPE is fine here too: pullkey may stop reading an oversized request early.
     child.stdin.on("error", () => undefined);
-    child.stdin.end(stdin);
+    // holdStdinMs: a slow writer, which keeps stdin open that long after writing the request.
+    if (options.holdStdinMs === undefined) child.stdin.end(stdin);
+    else {
+      child.stdin.write(stdin);
+      setTimeout(() => child.stdin.end(), options.holdStdinMs);
+    }
   });
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   closeSync,
   constants,
@@ -12,14 +12,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ARTIFACTS,
-  capturedOutputs,
-  type Exec,
-  exec,
-  execAsync,
-  recordOutput,
-} from "./artifacts.js";
+import { ARTIFACTS, capturedOutputs, type Exec, exec, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 
 // The exec's one budget, counted from the start of the process, and the recording (log, metrics)
@@ -58,27 +51,14 @@ ${source ?? `      type: static\n      username: u\n      passwordFile: ${join(d
 }
 
 /** Runs like the kubelet, but keeps stdin open `holdMs` after writing the request. */
-function execSlowStdin(path: string, file: string, holdMs: number): Promise<Exec & { ms: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(path, ["--config", file]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (status) => {
-      const captured = { status, stdout, stderr };
-      recordOutput(captured);
-      resolve({ ...captured, ms: performance.now() - started });
-    });
-    child.stdin.write(REQUEST);
-    setTimeout(() => child.stdin.end(), holdMs);
-  });
+async function execSlowStdin(
+  path: string,
+  file: string,
+  holdMs: number,
+): Promise<Exec & { ms: number }> {
+  const started = performance.now();
+  const result = await execAsync(path, ["--config", file], REQUEST, { holdStdinMs: holdMs });
+  return { ...result, ms: performance.now() - started };
 }
 
 function expectOneFailureLine(result: Exec, code: string): void {

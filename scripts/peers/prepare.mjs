@@ -7,6 +7,8 @@
 import { ARCHES, ensureBusybox } from "../release/busybox.mjs";
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
+import { ensureHelm } from "./helm.mjs";
+import { ensureKubernetesOpenApi } from "./kubernetes-openapi.mjs";
 import { ensureMoto } from "./moto.mjs";
 import { ensureCrane, ensureNodePeers, nodeTierUnsupported } from "./node.mjs";
 import { ensureOpenBao } from "./openbao.mjs";
@@ -52,6 +54,15 @@ const steps = [
     async () => {
       for (const arch of ARCHES) await ensureBusybox(arch);
       await ensureCrane();
+    },
+  ],
+  // The chart tests (test/release): helm lint/template, and the Kubernetes API's OpenAPI
+  // documents the rendered objects are validated against.
+  [
+    "helm and the Kubernetes OpenAPI schema",
+    async () => {
+      await ensureHelm();
+      await ensureKubernetesOpenApi();
     },
   ],
   // The node tier's kubelet build is the longest of all (15-45 min cold); a machine that cannot

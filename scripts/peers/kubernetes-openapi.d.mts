@@ -1,0 +1,1 @@
+export function ensureKubernetesOpenApi(options?: { version?: string }): Promise<string>;

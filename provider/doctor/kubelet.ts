@@ -1,7 +1,7 @@
 import { isAbsolute, posix } from "node:path";
 import { quote } from "../errors.js";
-import type { KubeletProvider } from "../install/kubelet-config/decode.js";
 import { loadKubeletConfig } from "../install/kubelet-config/load.js";
+import type { KubeletProvider } from "../install/kubelet-config/schema.js";
 import { urlsMatch } from "../matching/match.js";
 import { type NodeFs, readText } from "../node/fs.js";
 import { BIN_DIR_FLAG } from "../node/origin.js";

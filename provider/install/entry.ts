@@ -1,5 +1,5 @@
-import type { ExecEnvVar } from "./kubelet-config/decode.js";
 import type { ProviderEntry } from "./kubelet-config/document.js";
+import type { ExecEnvVar } from "./kubelet-config/schema.js";
 
 /**
  * Environment variables the provider entry sets to "" (the kubelet appends the entry's `env`

@@ -4,7 +4,6 @@ import { PullkeyError, quote } from "../errors.js";
 import type { Flavour } from "../node/flavour.js";
 import type { NodeFs } from "../node/fs.js";
 import { buildProviderEntry } from "./entry.js";
-import type { DecodedConfig } from "./kubelet-config/decode.js";
 import {
   type ProviderEntry,
   providerEntries,
@@ -13,6 +12,7 @@ import {
   upsertProvider,
 } from "./kubelet-config/document.js";
 import { loadKubeletConfig } from "./kubelet-config/load.js";
+import type { DecodedConfig } from "./kubelet-config/schema.js";
 import type { Layout } from "./layout.js";
 import type { FileRecord } from "./manifest.js";
 import type { InstallOptions } from "./plan.js";
@@ -30,7 +30,7 @@ export interface KubeletEntryPlan {
 /**
  * Pullkey's entry in the kubelet's config: the file the flags name, or its own file in the
  * folder they name. Merges into what is there, refuses a same-named entry it did not write,
- * and checks the result with the kubelet's loader.
+ * and checks the result as the kubelet's loader would.
  */
 export async function planKubeletEntry(
   fs: NodeFs,
@@ -118,8 +118,8 @@ export async function planKubeletEntry(
 
 /**
  * Reads the config the kubelet will read after the change (the one file, or every file of the
- * folder in its order) and applies its decoding and validation. Throws with the kubelet's own
- * message when it would refuse to start.
+ * folder in its order) and checks it as the kubelet would. Throws, naming the file and field,
+ * when the kubelet would refuse to start.
  */
 async function checkKubeletConfig(
   fs: NodeFs,
@@ -153,8 +153,8 @@ async function checkKubeletConfig(
   );
   if (loaded.error !== undefined) {
     const hint =
-      options.token && /tokenAttributes/.test(loaded.error)
-        ? " (tokenAttributes needs kubelet.config.k8s.io/v1 and kubelet 1.33+)"
+      options.token && /tokenAttributes: unknown field/.test(loaded.error)
+        ? " (tokenAttributes needs a kubelet.config.k8s.io/v1 config and kubelet 1.33+)"
         : "";
     throw new PullkeyError("CONFIG_INVALID", `the kubelet would not start: ${loaded.error}${hint}`);
   }

@@ -173,13 +173,13 @@ describe("pullkey doctor's kubelet-side checks on a --root tree", () => {
       name: "an empty CredentialProviderConfig",
       files: { ...healthy, [CPC]: "" },
       id: "kubelet-config",
-      expected: `fail: ${CPC} is invalid, so the kubelet refuses to start: error decoding config "${CPC}": couldn't get version/kind; json parse error`,
+      expected: `fail: ${CPC} is invalid, so the kubelet refuses to start: ${CPC}: holds no CredentialProviderConfig (a mapping with apiVersion, kind, providers)`,
     },
     {
       name: "a CredentialProviderConfig without defaultCacheDuration",
       files: { ...healthy, [CPC]: kubeletConfig().replace(/ {4}defaultCacheDuration.*\n/, "") },
       id: "kubelet-config",
-      expected: `fail: ${CPC} is invalid, so the kubelet refuses to start: failed to validate credential provider config: providers.defaultCacheDuration: Required value`,
+      expected: `fail: ${CPC} is invalid, so the kubelet refuses to start: ${CPC}: providers[0].defaultCacheDuration: required`,
     },
     {
       name: "no pullkey provider in the config",

@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { loadKubeletConfig } from "../../provider/install/kubelet-config/load.js";
 
 /**
- * One folder per case: the config file and case.json with the outcome. The expected errors are
- * what kubelet 1.37.2's RegisterCredentialProviderPlugins returned for the same files (the
- * conformance harness can run them through the kubelet again); a case passes when the kubelet's
- * message contains `expect.error`, as in the kubelet's own config_test.go.
+ * One folder per case: the config file and case.json with the outcome. The verdicts (and
+ * `expect.error`, the kubelet's words) are what kubelet 1.37.2's RegisterCredentialProviderPlugins
+ * returned for the same files; the conformance harness runs them through the kubelet again.
+ * pullkey gives the same verdict in its own words, `expect.pullkey`.
  */
 const CASES_DIR = fileURLToPath(new URL("../fixtures/install/kubelet-configs", import.meta.url));
 
@@ -16,7 +16,7 @@ interface KubeletConfigCase {
   name: string;
   file: string;
   featureGates?: string;
-  expect: { accepted: true } | { accepted: false; error: string };
+  expect: { accepted: true } | { accepted: false; error: string; pullkey: string };
 }
 
 const cases: KubeletConfigCase[] = readdirSync(CASES_DIR, { withFileTypes: true })
@@ -29,7 +29,7 @@ const cases: KubeletConfigCase[] = readdirSync(CASES_DIR, { withFileTypes: true 
     >),
   }));
 
-describe("the kubelet's loader, reproduced", () => {
+describe("the installer's check of the kubelet's config", () => {
   it.each([
     { rule: "providers empty", name: "no-providers" },
     { rule: "name contains /", name: "name-with-slash" },
@@ -69,9 +69,9 @@ describe("the kubelet's loader, reproduced", () => {
     expect(cases.map((c) => c.name)).toContain(name);
   });
 
-  it.each(cases)("$name: gives the kubelet's verdict", (testCase) => {
-    const path = join(CASES_DIR, testCase.name, testCase.file);
-    const result = loadKubeletConfig([{ path, text: readFileSync(path, "utf8") }], {
+  it.each(cases)("$name: gives the kubelet's verdict in pullkey's words", (testCase) => {
+    const text = readFileSync(join(CASES_DIR, testCase.name, testCase.file), "utf8");
+    const result = loadKubeletConfig([{ path: testCase.file, text }], {
       serviceAccountTokenGate: !testCase.featureGates?.includes(
         "KubeletServiceAccountTokenForCredentialProviders=false",
       ),
@@ -79,24 +79,26 @@ describe("the kubelet's loader, reproduced", () => {
     if (testCase.expect.accepted) {
       expect(result.error).toBeUndefined();
     } else {
-      expect(result.error).toContain(testCase.expect.error);
+      expect(result.error).toBe(`${testCase.file}: ${testCase.expect.pullkey}`);
     }
   });
 
-  it("reports a name used in two files of a config folder as the kubelet does", () => {
+  it("refuses a name used in two files of a config folder, as the kubelet does", () => {
     const text = readFileSync(join(CASES_DIR, "v1-yaml-minimal", "config.yaml"), "utf8");
     const result = loadKubeletConfig([
       { path: "/d/a.yaml", text },
       { path: "/d/b.yaml", text },
     ]);
-    expect(result.error).toBe('duplicate provider name "pullkey" found in configuration file(s)');
+    expect(result.error).toBe(
+      '/d/b.yaml: providers[0].name: "pullkey" is already the name of a provider in /d/a.yaml',
+    );
   });
 
   it("rejects cacheType on a 1.33 kubelet, which does not know the field", () => {
     const text = readFileSync(join(CASES_DIR, "token-cache-token", "config.yaml"), "utf8");
     const result = loadKubeletConfig([{ path: "/c.yaml", text }], { kubeletMinor: 33 });
     expect(result.error).toContain(
-      'strict decoding error: unknown field "providers[0].tokenAttributes.cacheType"',
+      "/c.yaml: providers[0].tokenAttributes.cacheType: unknown field",
     );
   });
 });

@@ -192,7 +192,7 @@ describe("kubelet config folders (kubelet 1.34+)", () => {
     const before = snapshot(root);
     const result = await pullkey("install", root, INSTALL);
     expect(result.stderr).toBe(
-      'pullkey: CONFIG_INVALID: the kubelet would not start: duplicate provider name "pullkey" found in configuration file(s)\n',
+      'pullkey: CONFIG_INVALID: the kubelet would not start: /etc/kubernetes/image-credential-provider.yaml/pullkey.yaml: providers[0].name: "pullkey" is already the name of a provider in /etc/kubernetes/image-credential-provider.yaml/10-gcr.yaml\n',
     );
     expect(snapshot(root)).toEqual(before);
   });

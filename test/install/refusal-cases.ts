@@ -117,7 +117,7 @@ export const REFUSALS: Refusal[] = [
     ],
     status: 1,
     error:
-      "pullkey: CONFIG_INVALID: the kubelet would not start: failed to validate credential provider config: providers.tokenAttributes: Forbidden: tokenAttributes is only supported for credentialprovider.kubelet.k8s.io/v1 API version (tokenAttributes needs kubelet.config.k8s.io/v1 and kubelet 1.33+)",
+      "pullkey: CONFIG_INVALID: the kubelet would not start: /etc/kubernetes/credential-provider-config.yaml: providers[0].tokenAttributes: needs the provider's apiVersion to be credentialprovider.kubelet.k8s.io/v1",
   },
   {
     name: "service account mode in a v1beta1 config file",
@@ -134,7 +134,7 @@ export const REFUSALS: Refusal[] = [
     args: [...INSTALL, "--token-audience", "pullkey", "--token-cache-type", "ServiceAccount"],
     status: 1,
     error:
-      'pullkey: CONFIG_INVALID: the kubelet would not start: error decoding config "/etc/kubernetes/image-credential-provider.yaml": strict decoding error: unknown field "providers[1].tokenAttributes" (tokenAttributes needs kubelet.config.k8s.io/v1 and kubelet 1.33+)',
+      "pullkey: CONFIG_INVALID: the kubelet would not start: /etc/kubernetes/image-credential-provider.yaml: providers[1].tokenAttributes: unknown field (tokenAttributes needs a kubelet.config.k8s.io/v1 config and kubelet 1.33+)",
   },
   {
     name: "an existing config the kubelet already rejects",
@@ -148,7 +148,7 @@ export const REFUSALS: Refusal[] = [
     args: INSTALL,
     status: 1,
     error:
-      "pullkey: CONFIG_INVALID: the kubelet would not start: failed to validate credential provider config: providers.defaultCacheDuration: Required value",
+      "pullkey: CONFIG_INVALID: the kubelet would not start: /var/lib/rancher/credentialprovider/config.yaml: providers[0].defaultCacheDuration: required",
   },
   {
     name: "flags that would make the kubelet look for a provider whose executable is missing",

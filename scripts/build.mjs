@@ -83,9 +83,11 @@ const LAZY_MODULES = new Map([
 
 /**
  * Modules a lazy module shares with the main bundle instead of carrying its own copy: one
- * `errors.ts`, so `instanceof PullkeyError` holds for an error thrown inside a lazy module.
+ * `errors.ts`, so `instanceof PullkeyError` holds for an error thrown inside a lazy module, and
+ * the source registry, whose descriptors (and the implementations they load) the main bundle
+ * already holds.
  */
-const SHARED_MODULES = ["provider/errors.ts"];
+const SHARED_MODULES = ["provider/errors.ts", "provider/sources/registry.ts"];
 
 /** The repository-relative .ts file an import of `path` from `resolveDir` names. */
 const sourceFile = (resolveDir, path) =>

@@ -1,4 +1,4 @@
-import type { SourceSpec } from "../sources/specs.js";
+import type { SourceSpec } from "../sources/registry.js";
 
 /** A validated rule, with its patterns expanded and its cache duration resolved. */
 export interface Rule {

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { quote } from "../errors.js";
 import { parseConfigDuration } from "../gocompat/duration.js";
+import type { Registry } from "../sources/index.js";
 import {
   type Config,
   DEFAULT_CACHE,
@@ -11,7 +12,7 @@ import {
 } from "./config.js";
 import { describeIssue } from "./issues.js";
 import { patternCovers, patternProblem } from "./patterns.js";
-import { configSchema, PRESETS } from "./schema.js";
+import { configSchema, configSchemaFor, PRESETS } from "./schema.js";
 
 /** The outcome of validation: a config when there are no errors, and `path: message` lines. */
 export interface ValidationResult {
@@ -26,8 +27,8 @@ export interface ValidationResult {
  * by an earlier one).
  * Pure: the caller reads the file and passes its absolute path.
  */
-export function validateConfig(doc: unknown, file: string): ValidationResult {
-  const parsed = configSchema.safeParse(doc);
+export function validateConfig(doc: unknown, file: string, sources?: Registry): ValidationResult {
+  const parsed = (sources ? configSchemaFor(sources) : configSchema).safeParse(doc);
   if (!parsed.success) {
     return {
       errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, doc)),

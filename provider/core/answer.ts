@@ -9,14 +9,14 @@ import type {
   CredentialProviderResponse,
 } from "../protocol/api.js";
 import { makeResponse } from "../protocol/response.js";
-import { describeSpec, sourceIsCached } from "../sources/index.js";
+import { describeSpec, type Registry, sourceIsCached } from "../sources/index.js";
+import type { SourceSpec } from "../sources/registry.js";
 import type {
   CredentialSource,
   FetchContext,
   RegistryCredential,
   ServiceAccountContext,
 } from "../sources/source.js";
-import type { SourceSpec } from "../sources/specs.js";
 import { cacheDurationFor } from "./cache-duration.js";
 import { answerScope, chooseRule } from "./choose.js";
 import { withRetries } from "./retry.js";
@@ -54,6 +54,8 @@ export interface AnswerDeps {
   sleep(ms: number): Promise<void>;
   /** The node-local cache (network sources only); absent when it is turned off. */
   throughCache?: ThroughCache | undefined;
+  /** The registered sources; tests add their own. Default: every source in sources/registry.ts. */
+  sources?: Registry | undefined;
 }
 
 /** What was decided, for `pullkey get` to explain; the response is what the kubelet sees. */
@@ -138,7 +140,7 @@ async function fetchCredential(
   description: string;
 }> {
   const where = `image ${quote(context.image)}, rule ${quote(rule.name)}`;
-  let description = describeSpec(rule.source);
+  let description = describeSpec(rule.source, deps.sources);
   // The source (and any SDK behind it) is created only on a cache miss.
   const fromSource = async () => {
     // A budget spent before the fetch (a slow start under load) fails it without asking the
@@ -161,7 +163,7 @@ async function fetchCredential(
   };
   try {
     const result =
-      deps.throughCache && sourceIsCached(rule.source)
+      deps.throughCache && sourceIsCached(rule.source, deps.sources)
         ? await deps.throughCache(
             {
               rule: rule.name,

@@ -1,4 +1,34 @@
+import type * as Z from "zod/mini";
 import type { CredentialSource, SourceDeps } from "./source.js";
+
+/**
+ * The parts of zod/mini a source's schema is built from, handed over by the one caller that
+ * loads zod (the config compiler): the plugin imports every descriptor, and zod must stay out of
+ * its bundle. Named parts rather than the namespace, so the build keeps only what is used.
+ */
+export type Zod = Pick<
+  typeof Z,
+  | "array"
+  | "boolean"
+  | "describe"
+  | "discriminatedUnion"
+  | "enum"
+  | "int"
+  | "literal"
+  | "maxLength"
+  | "minLength"
+  | "number"
+  | "optional"
+  | "positive"
+  | "record"
+  | "refine"
+  | "regex"
+  | "strictObject"
+  | "string"
+>;
+
+/** The config shape a schema builder (`spec.ts`) accepts. */
+export type SpecOf<Build extends (z: Zod) => Z.ZodMiniType> = Z.infer<ReturnType<Build>>;
 
 /** A file a spec reads, by its field name, so `pullkey validate` can check it. */
 export interface SpecFile {
@@ -7,13 +37,13 @@ export interface SpecFile {
 }
 
 /**
- * Everything pullkey knows about one kind of source, in that source's folder: the plugin, the
- * commands and the build read it from the one list in registry.ts. The config schema lives
- * beside it (`spec.ts`) and is listed in specs.ts, because zod must stay out of the main bundle
- * (it is compiled only when a config changes); a test holds the two lists equal.
+ * Everything pullkey knows about one kind of source, in that source's folder: the config
+ * schema, the plugin, the commands and the build read it from the one list in registry.ts.
  */
 export interface SourceDescriptor<Spec extends { type: string }> {
   type: Spec["type"];
+  /** The config schema of a rule's `source`, built with the zod it is given (`spec.ts`). */
+  schema(z: Zod): Z.ZodMiniType<Spec>;
   /** The folder under provider/sources/. */
   folder: string;
   /**

@@ -1,10 +1,11 @@
 import { defineSource } from "../descriptor.js";
 import { describeAwsSecretsManagerSpec } from "./describe.js";
-import type { AwsSecretsManagerSpec } from "./spec.js";
+import { type AwsSecretsManagerSpec, awsSecretsManagerSpec } from "./spec.js";
 
 /** AWS Secrets Manager: a network source with the AWS SDK behind it. */
 export const awsSecretsManager = defineSource<AwsSecretsManagerSpec>({
   type: "awsSecretsManager",
+  schema: awsSecretsManagerSpec,
   folder: "aws-secrets-manager",
   cached: true,
   lazy: true,

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { urlsMatch } from "../../matching/match.js";
-import type { SourceSpec } from "../specs.js";
+import type { SourceSpec } from "../registry.js";
 import { type DockerConfigNote, dockerConfigNotes } from "./notes.js";
 import { DOCKER_HUB_SERVER, serverURLFor } from "./stores.js";
 

@@ -1,10 +1,11 @@
 import { defineSource } from "../descriptor.js";
 import { describeVaultSpec, vaultSpecFiles } from "./describe.js";
-import type { VaultSpec } from "./spec.js";
+import { type VaultSpec, vaultSpec } from "./spec.js";
 
 /** HashiCorp Vault (or OpenBao): a network source with node-vault behind it. */
 export const vault = defineSource<VaultSpec>({
   type: "vault",
+  schema: vaultSpec,
   folder: "vault",
   cached: true,
   lazy: true,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import type { PullkeyError } from "../../../provider/errors.js";
 import { VaultTransportError } from "../../../provider/sources/vault/client.js";
 import {
@@ -20,7 +21,7 @@ const site: CallSite = {
 };
 
 const secretSpec = (secret: Record<string, unknown>): VaultSpec["secret"] =>
-  vaultSpec.parse({
+  vaultSpec(z).parse({
     type: "vault",
     auth: { method: "token" },
     secret: { engine: "kv-v2", mount: "secret", path: "x", ...secret },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { createVaultClient, type VaultClient } from "../../../provider/sources/vault/client.js";
 import { vaultSource } from "../../../provider/sources/vault/source.js";
 import { vaultSpec } from "../../../provider/sources/vault/spec.js";
@@ -125,7 +126,7 @@ describe("the node-vault wrapper", () => {
 
 describe("settings from the config and from the kubelet's environment", () => {
   const fetchWith = async (fields: Record<string, unknown>, env: Record<string, string>) => {
-    const spec = vaultSpec.parse({
+    const spec = vaultSpec(z).parse({
       type: "vault",
       auth: { method: "token", token: "hvs.t" },
       secret: { engine: "kv-v2", mount: "secret", path: "x", fields: { username: "" } },

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { errorLine, PullkeyError } from "../../../provider/errors.js";
 import type {
   FetchContext,
@@ -66,7 +67,7 @@ function file(name: string, text: string): string {
 }
 
 function spec(fields: Record<string, unknown>): VaultSpec {
-  return vaultSpec.parse({
+  return vaultSpec(z).parse({
     type: "vault",
     address: vault.address,
     secret: { engine: "kv-v2", mount: "secret", path: "registries/dockerhub" },
@@ -415,7 +416,7 @@ describe("KEP-4412 path templates", () => {
     },
   ])("does not let request data choose $name", ({ field }) => {
     expect(
-      vaultSpec.safeParse({
+      vaultSpec(z).safeParse({
         type: "vault",
         address: "http://127.0.0.1:8200",
         auth: { method: "token" },

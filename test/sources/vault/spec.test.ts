@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { validateConfig } from "../../../provider/config/validate.js";
 import { describeSpec, sourceFiles } from "../../../provider/sources/index.js";
 import { vaultSpec } from "../../../provider/sources/vault/spec.js";
@@ -102,7 +103,7 @@ describe("the vault source's config", () => {
   });
 
   it("lists every file it reads for pullkey validate, and describes itself without secrets", () => {
-    const spec = vaultSpec.parse({
+    const spec = vaultSpec(z).parse({
       type: "vault",
       address: "https://vault.example.com:8200",
       tls: { caFile: "ca.pem", certFile: "c.pem", keyFile: "c.key" },

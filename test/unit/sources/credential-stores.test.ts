@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { PullkeyError } from "../../../provider/errors.js";
 import { helperAnswer } from "../../../provider/sources/docker-config/helper-answer.js";
 import type { HelperRun } from "../../../provider/sources/docker-config/helper-exec.js";
@@ -212,7 +213,7 @@ describe("judging a helper's answer (the docker-credential-helpers protocol)", (
 
 describe("the dockerConfig source's helper settings", () => {
   const spec = (extra: Record<string, unknown>) =>
-    dockerConfigSpec.safeParse({ type: "dockerConfig", path: "d.json", ...extra });
+    dockerConfigSpec(z).safeParse({ type: "dockerConfig", path: "d.json", ...extra });
   it.each([
     {
       name: "an absolute credentialHelperDir",

@@ -66,8 +66,8 @@ async function lazySources() {
  * main bundle as a string compiled on first import(): V8 skims a string literal at start-up
  * instead of pre-parsing its code (shared/reference/packaging.md: a lazy import() inside one
  * bundle recovers only half of the cost; separate code compiled on demand recovers it all).
- * The Vault and AWS sources carry their SDKs; the config compiler carries the YAML parser and the
- * zod schema, needed only when the config changed (provider/config/compiled.ts); the installer
+ * The Vault and AWS sources carry their SDKs; the config compiler carries the zod schema (and
+ * asks for the shared YAML parser, LAZY_PACKAGES), needed only when the config changed (provider/config/compiled.ts); the installer
  * and doctor are for humans; metrics and logs run only when configured.
  * Sources with `lazy: true` in their descriptor (provider/sources/registry.ts) are added from
  * that list, so a new SDK-backed source needs no line here.
@@ -82,6 +82,15 @@ const LAZY_MODULES = new Map([
 ]);
 
 /**
+ * npm packages several lazy modules use, embedded once as a lazy module of their own: the
+ * installer, doctor and the config compiler all parse YAML, and one copy of the parser serves
+ * them (compiled on first use, never on a cache hit). zod is not shared: each module keeps only
+ * the few kilobytes of it that it uses, where a shared copy would hold all of it.
+ * Key: package; value: the file name the embedded code reports in stack traces.
+ */
+const LAZY_PACKAGES = new Map([["yaml", "pullkey-yaml.cjs"]]);
+
+/**
  * Modules a lazy module shares with the main bundle instead of carrying its own copy: one
  * `errors.ts`, so `instanceof PullkeyError` holds for an error thrown inside a lazy module, and
  * the source registry, whose descriptors (and the implementations they load) the main bundle
@@ -94,14 +103,20 @@ const sourceFile = (resolveDir, path) =>
   relative(root, resolvePath(resolveDir, path)).replace(/\.js$/, ".ts");
 
 /**
- * Inside a lazy module, an import of a shared module, or an import() of another lazy module (the
- * doctor loads the sources), becomes a require("pullkey:<file>") that the embedding code answers
- * from the main bundle, so no lazy module carries a second copy of an SDK or of errors.ts.
+ * Inside a lazy module, an import of a shared module or of a shared package, or an import() of
+ * another lazy module (the doctor loads the sources), becomes a require("pullkey:<file>") that
+ * the embedding code answers from the main bundle, so no lazy module carries a second copy of an
+ * SDK, of the YAML parser or of errors.ts.
  */
 const mainBundleModules = (self) => ({
   name: "main-bundle-modules",
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^pullkey:/ }, (args) => ({ path: args.path, external: true }));
+    pluginBuild.onResolve({ filter: /^[^./]/ }, (args) =>
+      LAZY_PACKAGES.has(args.path) && args.path !== self
+        ? { path: args.path, namespace: "from-main-bundle" }
+        : undefined,
+    );
     pluginBuild.onResolve({ filter: /^\./ }, (args) => {
       const file = sourceFile(args.resolveDir, args.path);
       const shared = SHARED_MODULES.includes(file);
@@ -147,10 +162,18 @@ function embedLazyModules(metafiles) {
         const file = sourceFile(args.resolveDir, args.path);
         return LAZY_MODULES.has(file) ? { path: file, namespace: "lazy-module" } : undefined;
       });
+      // A shared package, asked for by a lazy module (fromMain below).
+      pluginBuild.onResolve({ filter: /^pullkey-package:/ }, (args) => ({
+        path: args.path.slice("pullkey-package:".length),
+        namespace: "lazy-module",
+      }));
       pluginBuild.onLoad({ filter: /.*/, namespace: "lazy-module" }, async (args) => {
+        const entry = LAZY_PACKAGES.has(args.path)
+          ? { stdin: { contents: `export * from ${JSON.stringify(args.path)};`, resolveDir: root } }
+          : { entryPoints: [args.path] };
         const inner = await build({
           ...common,
-          entryPoints: [args.path],
+          ...entry,
           format: "cjs",
           minify: true,
           legalComments: "none",
@@ -174,7 +197,7 @@ function embedLazyModules(metafiles) {
         // Brotli shrinks the embedded code about fourfold, and V8 must scan every byte of the
         // main bundle's source at start-up; decompressing costs only the execs that use it.
         const packed = brotliCompressSync(inner.outputFiles[0].contents).toString("base64");
-        const filename = LAZY_MODULES.get(args.path);
+        const filename = LAZY_MODULES.get(args.path) ?? LAZY_PACKAGES.get(args.path);
         metafiles[filename] = inner.metafile;
         return {
           loader: "js",
@@ -196,6 +219,12 @@ function embedLazyModules(metafiles) {
               .map(
                 (f) =>
                   `  ${JSON.stringify(`pullkey:${f}`)}: () => require(${JSON.stringify(`./${f}`)}),`,
+              ),
+            ...[...LAZY_PACKAGES.keys()]
+              .filter((p) => p !== args.path)
+              .map(
+                (p) =>
+                  `  ${JSON.stringify(`pullkey:${p}`)}: () => require(${JSON.stringify(`pullkey-package:${p}`)}),`,
               ),
             "};",
             "const requireFromMain = (id) => (Object.hasOwn(fromMain, id) ? fromMain[id]() : require(id));",

@@ -4,7 +4,7 @@ import { validateConfig } from "./validate.js";
 import { parseYaml } from "./yaml.js";
 
 /**
- * Turns the bytes of a config file into a validated Config. This module carries the YAML parser
+ * Turns the bytes of a config file into a validated Config. This module brings in the YAML parser
  * and the zod schema, so the build embeds it as a string compiled only when needed: the plugin
  * usually finds the compiled config in its state folder (see compiled.ts).
  */

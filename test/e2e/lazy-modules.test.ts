@@ -8,8 +8,9 @@ import { SOURCES } from "../../provider/sources/registry.js";
 import { ARTIFACTS } from "./artifacts.js";
 
 // The kubelet runs pullkey on every cache miss, so the common path must not compile code it does
-// not use. The build embeds the YAML parser and zod schema (config compiler), the installer,
-// doctor and each SDK-backed source as strings compiled on first use. What went where is read
+// not use. The build embeds the zod schema (config compiler), the YAML parser (one copy, shared
+// by the config compiler, the installer and doctor), the installer, doctor and each SDK-backed
+// source as strings compiled on first use. What went where is read
 // from esbuild's own record of the build (dist/meta.json); which ones an exec compiles is
 // recorded by a preload that watches vm.runInThisContext.
 const bundle = ARTIFACTS[0].path;
@@ -48,15 +49,18 @@ describe("what the build puts where (esbuild's metafile)", () => {
       lazy: "pullkey-source-aws-secrets-manager.cjs",
       packages: ["@aws-sdk/client-secrets-manager", "@aws-sdk/client-sts"],
     },
-    { lazy: "pullkey-config-compiler.cjs", packages: ["yaml", "zod"] },
+    { lazy: "pullkey-config-compiler.cjs", packages: ["zod"] },
+    { lazy: "pullkey-yaml.cjs", packages: ["yaml"] },
   ])("compiles $packages only inside $lazy", ({ lazy, packages }) => {
     const { main, lazy: modules } = meta();
     expect([...packagesIn(main)]).toEqual([]);
     const holder = modules[lazy];
     if (!holder) throw new Error(`no lazy module ${lazy} in dist/meta.json`);
     for (const name of packages) expect(packagesIn(holder)).toContain(name);
-    // The SDKs are carried once: doctor and the installer load the sources from the main bundle.
-    const sdks = packages.filter((p) => p !== "yaml" && p !== "zod");
+    // The SDKs and the YAML parser are carried once: doctor and the installer load the sources
+    // from the main bundle, and every module that parses YAML asks for the one parser. zod is
+    // the exception (each module keeps the little of it that it uses).
+    const sdks = packages.filter((p) => p !== "zod");
     for (const [other, metafile] of Object.entries(modules)) {
       if (other === lazy) continue;
       expect({ other, sdks: sdks.filter((p) => packagesIn(metafile).has(p)) }).toEqual({
@@ -70,6 +74,14 @@ describe("what the build puts where (esbuild's metafile)", () => {
     const built = Object.keys(meta().lazy).filter((name) => name.startsWith("pullkey-source-"));
     const lazy = SOURCES.filter((s) => s.lazy).map((s) => `pullkey-source-${s.folder}.cjs`);
     expect(built.sort()).toEqual(lazy.sort());
+  });
+
+  it("carries the YAML parser in one lazy module, which every module that parses YAML shares", () => {
+    const { lazy } = meta();
+    const holders = Object.entries(lazy)
+      .filter(([, metafile]) => packagesIn(metafile).has("yaml"))
+      .map(([name]) => name);
+    expect(holders).toEqual(["pullkey-yaml.cjs"]);
   });
 
   it("shares one errors.ts between the main bundle and every lazy module", () => {
@@ -112,9 +124,12 @@ describe("what an exec of the bundle compiles", () => {
     return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
   }
 
-  it("compiles only the config compiler the first time it reads a config", () => {
+  it("compiles only the config compiler and the YAML parser the first time it reads a config", () => {
     const config = freshConfig();
-    expect(compiledModules(["--config", config])).toEqual(["pullkey-config-compiler.cjs"]);
+    expect(compiledModules(["--config", config]).sort()).toEqual([
+      "pullkey-config-compiler.cjs",
+      "pullkey-yaml.cjs",
+    ]);
   });
 
   it("compiles nothing at all for a cache hit with an unchanged config", () => {
@@ -127,7 +142,10 @@ describe("what an exec of the bundle compiles", () => {
     const config = freshConfig();
     compiledModules(["--config", config]);
     writeFileSync(config, `${readFileSync(config, "utf8")}# edited\n`);
-    expect(compiledModules(["--config", config])).toEqual(["pullkey-config-compiler.cjs"]);
+    expect(compiledModules(["--config", config]).sort()).toEqual([
+      "pullkey-config-compiler.cjs",
+      "pullkey-yaml.cjs",
+    ]);
   });
 
   it("never compiles the Vault or AWS sources for a config that does not use them", () => {

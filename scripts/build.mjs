@@ -22,11 +22,15 @@ import { buildExecutable } from "./sea/executable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // Tells builds of one version apart: a config compiled by another build is never reused, since
-// the compiled form (expanded presets, resolved rules) may differ between them.
-const buildId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+// the compiled form (expanded presets, resolved rules) may differ between them. A release passes
+// `--build-id=<commit>` instead, so its bytes depend on the commit alone (scripts/release).
+const buildId =
+  argv.find((a) => a.startsWith("--build-id="))?.slice("--build-id=".length) ||
+  `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const log = (line) => process.stderr.write(`build: ${line}\n`);
 
 /** The esbuild settings shared by the bundle and the schema generator. */

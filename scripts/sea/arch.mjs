@@ -2,6 +2,8 @@
 // for each: natively on its own architecture, through Debian's qemu-user-static on the other.
 // binfmt_misc is not assumed (containers and CI runners often lack it), so qemu is invoked
 // explicitly with the arm64 C library from Debian's cross packages as its sysroot.
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { arch as hostArch } from "node:process";
 import { ensureDebianPackages } from "../peers/debian.mjs";
 
@@ -45,6 +47,24 @@ export async function ensureToolsFor(arch, why) {
   checkArch(arch);
   if (arch === HOST_ARCH) return;
   await ensureDebianPackages(FOREIGN_PACKAGES[arch], { why });
+}
+
+/**
+ * Whether programs for `arch` can run here now, or the one-line reason they cannot: the tools are
+ * missing and, not being root, this process cannot install them.
+ */
+export function canRun(arch) {
+  checkArch(arch);
+  if (arch === HOST_ARCH || process.getuid?.() === 0) return { ok: true };
+  const missing = FOREIGN_PACKAGES[arch].filter((want) => !onDisk(want.binary));
+  if (missing.length === 0) return { ok: true };
+  const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
+  return { ok: false, reason: `running ${arch} programs needs ${pkgs} (installing needs root)` };
+}
+
+function onDisk(binary) {
+  if (binary.startsWith("/")) return existsSync(binary);
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => existsSync(join(dir, binary)));
 }
 
 /**

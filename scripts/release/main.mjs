@@ -3,19 +3,20 @@
 //   pullkey-<version>-linux-amd64, pullkey-<version>-linux-arm64   single executables
 //   pullkey-<version>-linux-<arch>.tar.gz                          executable, install.sh, docs, examples
 //   pullkey-<version>.cdx.json                                     CycloneDX SBOM of the executables
+//   pullkey-installer-<version>.oci/, pullkey-installer-<version>-linux-<arch>.tar   the DaemonSet's image
 //   SHA256SUMS                                                     sha256sum -c reads it
 // The bytes depend on the commit alone: it is exported into a fresh folder (scripts/release/
 // source.mjs), every time is the commit's (SOURCE_DATE_EPOCH, unless set), the build id is the
 // commit, and no path, clock or process id of the build reaches an output. test/release proves
 // it by building twice.
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { run } from "../peers/run.mjs";
 import { ARCHES } from "../sea/arch.mjs";
 import { pinnedNode } from "../sea/executable.mjs";
-import { SUMS, writeChecksums } from "./checksums.mjs";
+import { writeChecksums } from "./checksums.mjs";
 import { releaseSbom } from "./sbom.mjs";
 import { commitInfo, exportCommit } from "./source.mjs";
 import { tarball } from "./tarball.mjs";
@@ -83,22 +84,36 @@ export async function release({ ref = "HEAD", out = join(root, "dist", "release"
       join(out, `pullkey-${pkg.version}.cdx.json`),
       `${JSON.stringify(sbom, null, 2)}\n`,
     );
-    // installer image (scripts/release/image.mjs) goes here, before the checksums.
+    // The DaemonSet's installer image around the same two executables (the commit's own
+    // scripts/release/image.mjs): its tarballs are checksummed with the rest.
+    const image = await import(pathToFileURL(join(srcDir, "scripts", "release", "image.mjs")).href);
+    await image.buildInstallerImage({
+      executables,
+      outDir: out,
+      version: pkg.version,
+      sourceDateEpoch: epoch,
+    });
     const files = writeChecksums(out);
-    // Modes set here, not left to the umask of whoever builds.
-    chmodSync(out, 0o755);
-    for (const name of [...files, SUMS]) {
-      chmodSync(
-        join(out, name),
-        Object.values(executables).includes(join(out, name)) ? 0o755 : 0o644,
-      );
-    }
+    fixModes(out, new Set(Object.values(executables)));
     log(
       `${relative(process.cwd(), out)}: ${files.length} files and SHA256SUMS for ${commit.slice(0, 12)}`,
     );
     return { commit, epoch, version: pkg.version, files };
   } finally {
     rmSync(srcDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Sets every mode under `dir` (0755 for folders and `executables`, 0644 for the rest), so the
+ * umask of whoever builds never shows in a release.
+ */
+function fixModes(dir, executables) {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) fixModes(path, executables);
+    else chmodSync(path, executables.has(path) ? 0o755 : 0o644);
   }
 }
 

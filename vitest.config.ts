@@ -1,5 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { VAULT_SERVER_ENV, vaultServers } from "./scripts/peers/vault.mjs";
+import { canRun } from "./scripts/sea/arch.mjs";
+import { RELEASE_DIR_ENV, releaseCacheDir } from "./test/release/cache.js";
 
 // The suites that talk to a Vault-API server. Every tier runs them against OpenBao; when
 // HashiCorp Vault is built (or PULLKEY_PEERS=full asks for it) they run again against it.
@@ -11,7 +13,8 @@ const VAULT_SUITES = [
 
 // Tiers, fastest first (docs/testing.md): `unit` is pure code (no built artifact, no process,
 // no peer) and is the inner loop, `npm run test:unit`; `peers` talks to real servers and real
-// node trees; `e2e` runs the built executables (and builds the release artifacts from them); `conformance` runs the kubelet's own Go code.
+// node trees; `e2e` runs the built executables; `conformance` runs the kubelet's own Go code;
+// `release` (below) builds and checks the release, the installer image included.
 const TIERS = {
   unit: ["test/unit/**/*.test.ts", "test/node-model/**/*.test.ts", "test/properties/**/*.test.ts"],
   peers: [
@@ -21,8 +24,25 @@ const TIERS = {
     "test/logs/**/*.test.ts",
     "test/metrics/**/*.test.ts",
   ],
-  e2e: ["test/e2e/**/*.test.ts", "test/release/**/*.test.ts"],
+  e2e: ["test/e2e/**/*.test.ts"],
   conformance: ["test/conformance/**/*.test.ts"],
+};
+
+// The release tier builds npm run release once per commit (test/release/setup.ts) and checks it,
+// then runs the wire and failure suites on its executables, arm64 under qemu. Without qemu (and
+// no root to install it) the arm64 executable can be neither built nor run: one line says so.
+const foreign = [canRun("x64"), canRun("arm64")].find((verdict) => !verdict.ok);
+if (foreign && !foreign.ok) process.stderr.write(`release tier skipped: ${foreign.reason}\n`);
+const RELEASE = {
+  extends: true as const,
+  test: {
+    name: "release",
+    include: ["test/release/**/*.test.ts", "test/e2e/wire.test.ts", "test/e2e/failures.test.ts"],
+    globalSetup: ["test/release/setup.ts"],
+    env: { [RELEASE_DIR_ENV]: releaseCacheDir() },
+    // An exec under qemu takes a second or two.
+    testTimeout: 120_000,
+  },
 };
 
 export default defineConfig({
@@ -51,6 +71,7 @@ export default defineConfig({
             },
           ]
         : []),
+      ...(foreign ? [] : [RELEASE]),
       {
         // A real kubelet, containerd and registry per file (test/node/node.ts), one file at a
         // time: nodes share the machine's cgroups and its two cores.

@@ -1,15 +1,39 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RELEASE_DIR_ENV, runnerFor } from "../release/cache.js";
+
+/** A built file the end-to-end suites run, named in test titles. */
+export interface Artifact {
+  name: string;
+  path: string;
+}
 
 /** The two files `npm run build` ships; end-to-end tests run both exactly as the kubelet would. */
-export const ARTIFACTS = [
+const BUILT: readonly [Artifact, Artifact] = [
   { name: "bundle", path: fileURLToPath(new URL("../../dist/pullkey.cjs", import.meta.url)) },
   {
     name: "single executable",
     path: fileURLToPath(new URL("../../dist/pullkey", import.meta.url)),
   },
-] as const;
+];
+
+/**
+ * The release tier (vitest.config.ts) runs the wire and failure suites again on the release's
+ * executables, through the scripts test/release/setup.ts writes (qemu for the foreign one).
+ */
+function releaseArtifacts(dir: string): readonly [Artifact, Artifact] {
+  return [
+    { name: "amd64 release executable", path: join(dir, runnerFor("amd64")) },
+    { name: "arm64 release executable", path: join(dir, runnerFor("arm64")) },
+  ];
+}
+
+/** What the end-to-end suites run: the build's two files, or the release's executables. */
+export const ARTIFACTS: readonly [Artifact, Artifact] = process.env[RELEASE_DIR_ENV]
+  ? releaseArtifacts(process.env[RELEASE_DIR_ENV])
+  : BUILT;
 
 export interface Exec {
   status: number | null;

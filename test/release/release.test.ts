@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARCHES, type Arch, HOST_ARCH } from "../../scripts/sea/arch.mjs";
+import { copyRoot, DOCKER_CONFIG, DOCKER_SECRET, removeRoots } from "../install/harness.js";
 import { headCommit, REPO, releaseCacheDir } from "./cache.js";
 
 // npm run release, as an operator downloading it would check it. The release of HEAD is built
@@ -37,7 +39,10 @@ describe("a release of one commit", () => {
   beforeAll(() => {
     second = mkdtempSync(join(tmpdir(), "pullkey-release-again-"));
   });
-  afterAll(() => rmSync(second, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(second, { recursive: true, force: true });
+    removeRoots();
+  });
 
   it(
     "is the same bytes when built again in another folder, later, with another umask and time zone",
@@ -178,5 +183,23 @@ describe("a release of one commit", () => {
       }
     }
     expect(text).not.toContain("node_modules/");
+  });
+
+  it("installs from the unpacked tarball of this machine's architecture, with no --executable: install.sh finds pullkey beside itself", () => {
+    const arch = ARCHES[HOST_ARCH as Arch].release;
+    const unpacked = join(second, "download");
+    mkdirSync(unpacked, { recursive: true });
+    execFileSync("tar", ["-xzf", released(`${base(arch)}.tar.gz`), "-C", unpacked]);
+    const root = copyRoot("k3s");
+    const result = spawnSync(
+      "sh",
+      [join(unpacked, base(arch), "install.sh"), "--root", root, "--docker-config", DOCKER_CONFIG],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(result.stdout + result.stderr).not.toContain(DOCKER_SECRET);
+    expect(result.stderr).not.toMatch(/pullkey: [A-Z_]+:/);
+    expect(result.status).toBe(0);
+    const installed = join(root, "var/lib/rancher/credentialprovider/bin/pullkey");
+    expect(readFileSync(installed).equals(readFileSync(released(base(arch))))).toBe(true);
   });
 });

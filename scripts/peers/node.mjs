@@ -1,15 +1,17 @@
 // The peers of the node tier (test/node): a real kubelet and crane built from the Go module
 // proxy, Debian's containerd, runc and registry, and the one static program the tier's images
-// run. The kubelet and crane are built with the conformance harness's module graph (its go.mod
-// requires k8s.io/kubernetes with a replace line per staging module) and Go's default caches,
-// so the packages they share with the harness compile once. Binaries are cached outside the
-// clone: the kubelet and crane keyed by version, the image program by its source.
+// run. The kubelet is the one of the Kubernetes build the cluster tier runs too (kubernetes.mjs);
+// crane is built with the conformance harness's module graph (its go.mod requires
+// k8s.io/kubernetes with a replace line per staging module) and Go's default caches, so the
+// packages they share with the harness compile once. Binaries are cached outside the clone:
+// the Kubernetes build and crane keyed by version, the image program by its source.
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { HARNESS_DIR, peerCacheRoot } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
+import { ensureKubernetes, kubernetesVersion, requiredVersion } from "./kubernetes.mjs";
 import { publishBuild, sweepAbandoned } from "./publish.mjs";
 import { ensureRegistry, REGISTRY_BIN } from "./registry.mjs";
 import { run } from "./run.mjs";
@@ -23,20 +25,12 @@ export const IMAGE_PROGRAM_SOURCE = fileURLToPath(
 
 /** The kubelet release, read from the harness's go.mod so both test the same Kubernetes. */
 export function kubeletVersion() {
-  return requiredVersion("k8s.io/kubernetes");
+  return kubernetesVersion();
 }
 
 /** The go-containerregistry release crane comes from (the harness's pull client's version). */
 export function craneVersion() {
   return requiredVersion("github.com/google/go-containerregistry");
-}
-
-function requiredVersion(module) {
-  const text = readFileSync(join(HARNESS_DIR, "go.mod"), "utf8");
-  const escaped = module.replace(/[.]/g, "\\.");
-  const version = new RegExp(`^\\s*${escaped} (v\\S+)`, "m").exec(text)?.[1];
-  if (!version) throw new Error(`test/conformance/go.mod does not require ${module}`);
-  return version;
 }
 
 /**
@@ -83,13 +77,12 @@ export async function ensureNodePeers() {
   };
 }
 
-/** The kubelet binary, built from k8s.io/kubernetes/cmd/kubelet on first use (long when cold). */
-export function ensureKubelet() {
-  return ensureGoBinary({
-    name: "kubelet",
-    key: `kubelet-${kubeletVersion()}`,
-    pkg: "k8s.io/kubernetes/cmd/kubelet",
-  });
+/**
+ * The kubelet binary: the one of the Kubernetes build (kubernetes.mjs), which the cluster tier
+ * runs too, so the machine builds and links one kubelet (long when cold).
+ */
+export async function ensureKubelet() {
+  return (await ensureKubernetes()).kubelet;
 }
 
 /** crane, built from go-containerregistry's cmd/crane on first use. */
@@ -126,9 +119,7 @@ async function ensureGoBinary({ name, key, pkg, file }) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const started = Date.now();
-  log(
-    `building ${name} (${pkg ?? basename(file)}) with Go; the first build of the kubelet takes many minutes`,
-  );
+  log(`building ${name} (${pkg ?? basename(file)}) with Go`);
   try {
     if (pkg) {
       const mod = join(tmp, "module");

@@ -18,6 +18,7 @@ import { describeWindow } from "./ratelimit.js";
 import { type ImageReference, parseImageReference } from "./reference.js";
 import { checkRegistry, type RegistryCheck } from "./registry.js";
 import { type CheckResult, type DoctorReport, verdictOf } from "./report.js";
+import { tokenAudienceCheck } from "./token-audience.js";
 
 export interface DoctorOptions {
   image?: string | undefined;
@@ -62,6 +63,8 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
       const found = providerCheck(providers, flags.config, image?.name, options.name);
       checks.push(found.check);
       if (found.provider) kubeletPullkeyConfig = providerConfigPath(found.provider);
+      const audience = found.provider?.tokenAudience;
+      if (audience) checks.push(await tokenAudienceCheck(deps.node, flags.kubeconfig, audience));
     }
   }
   if (flags.binDir) checks.push(await binaryCheck(deps.node, flags.binDir, options.name));

@@ -23,6 +23,8 @@ export interface KubeletFlags {
   check: CheckResult;
   config?: string;
   binDir?: string;
+  /** The kubelet's --kubeconfig (its API server credentials), when it has one. */
+  kubeconfig?: string;
 }
 
 /** Works out the two flags and reports them as one check. */
@@ -54,6 +56,9 @@ export async function kubeletFlagsCheck(fs: NodeFs): Promise<KubeletFlags> {
   const fromProcess = running ? processFlags(running) : undefined;
   const config = fromProcess ? fromProcess.config : line?.config;
   const binDir = fromProcess ? fromProcess.binDir : line?.binDir;
+  const kubeconfig = running
+    ? flagValue(asArgs(running.argv), KUBECONFIG_FLAG)
+    : line && flagValue(line.args, KUBECONFIG_FLAG);
   const extras: string[] = [];
   let worst: CheckResult["status"] = "ok";
   if (running && line && line.args.length > 0) {
@@ -76,6 +81,7 @@ export async function kubeletFlagsCheck(fs: NodeFs): Promise<KubeletFlags> {
   const values = {
     ...(config ? { config: config.value } : {}),
     ...(binDir ? { binDir: binDir.value } : {}),
+    ...(kubeconfig ? { kubeconfig: kubeconfig.value } : {}),
   };
   if (config && binDir) {
     const where =
@@ -126,6 +132,11 @@ export async function kubeletFlagsCheck(fs: NodeFs): Promise<KubeletFlags> {
     },
   };
 }
+
+const KUBECONFIG_FLAG = "--kubeconfig";
+
+const asArgs = (argv: readonly string[]) =>
+  argv.map((value) => ({ value, origin: { file: "", line: 0 } }));
 
 function processFlags(running: RunningKubelet): { config?: FlagValue; binDir?: FlagValue } {
   const origin = { file: `the running kubelet (pid ${running.pid})`, line: 0, builtIn: true };

@@ -94,12 +94,14 @@ function decodeFile(
 /** The decoded entry with Go's zero values where the file says nothing or null. */
 function toProvider(p: RawProvider): KubeletProvider {
   const strings = (list: (string | null)[] | null | undefined) => (list ?? []).map((s) => s ?? "");
+  const audience = p.tokenAttributes?.serviceAccountTokenAudience;
   return {
     name: p.name ?? "",
     matchImages: p.matchImages,
     apiVersion: p.apiVersion,
     args: strings(p.args),
     env: (p.env ?? []).map((e) => ({ name: e?.name ?? "", value: e?.value ?? "" })),
+    ...(audience ? { tokenAudience: audience } : {}),
   };
 }
 
@@ -110,4 +112,6 @@ interface RawProvider {
   apiVersion: string;
   args?: (string | null)[] | null | undefined;
   env?: ({ name?: string | null | undefined; value?: string | null | undefined } | null)[] | null;
+  /** Only in v1 configs for kubelets 1.33+. */
+  tokenAttributes?: { serviceAccountTokenAudience?: string | null | undefined } | null | undefined;
 }

@@ -34,6 +34,8 @@ export interface KubeletProvider {
   apiVersion: string;
   args: string[];
   env: ExecEnvVar[];
+  /** tokenAttributes.serviceAccountTokenAudience, when the entry asks for pod tokens (KEP-4412). */
+  tokenAudience?: string;
 }
 
 export interface DecodedConfig {

@@ -90,6 +90,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // A real single-node cluster per file (test/cluster/setup.ts): ~760 MiB and both cores
+      // while it starts, so it runs after every other tier, one file and one Vault at a time.
+      ...vaultServers().map((server, i) => ({
+        extends: true as const,
+        test: {
+          name: server === "openbao" ? "cluster" : "cluster-hashicorp-vault",
+          include: ["test/cluster/**/*.test.ts"],
+          testTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 + i },
+          env: { [VAULT_SERVER_ENV]: server },
+        },
+      })),
     ],
   },
 });

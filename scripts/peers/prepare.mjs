@@ -5,6 +5,7 @@
 // machine's two cores. On a machine that has them (cached under $HOME/.cache/pullkey-test-peers),
 // this takes a second.
 import { ARCHES, ensureBusybox } from "../release/busybox.mjs";
+import { clusterTierUnsupported, ensureClusterPeers } from "./cluster.mjs";
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
 import { ensureHelm } from "./helm.mjs";
@@ -65,10 +66,15 @@ const steps = [
       await ensureKubernetesOpenApi();
     },
   ],
-  // The node tier's kubelet build is the longest of all (15-45 min cold); a machine that cannot
-  // run the tier (no root, namespaces or cgroups) skips it, so it builds nothing for it.
+  // The Kubernetes build (kubelet, control plane, kubectl, etcd; kubernetes.mjs) is the longest
+  // of all (12-50 min cold); the node tier runs its kubelet, the cluster tier all of it. A
+  // machine that cannot run the tiers (no root, namespaces or cgroups) skips them, so it builds
+  // nothing for them.
   ...((await nodeTierUnsupported()) === undefined
-    ? [["node tier (kubelet, crane, containerd, runc)", () => ensureNodePeers()]]
+    ? [["node tier (Kubernetes build, crane, containerd, runc)", () => ensureNodePeers()]]
+    : []),
+  ...((await clusterTierUnsupported()) === undefined
+    ? [["cluster tier (CNI loopback plugin)", () => ensureClusterPeers()]]
     : []),
 ];
 

@@ -13,10 +13,10 @@ import { join } from "node:path";
  * v2 one in all), named `pullkey-node-<test pid>-<id>`: `registry` holds the registry,
  * `runtime` containerd, its shims and the kubelet, and `pods` is the kubelet's cgroupRoot.
  * Processes sit only in leaves, as cgroup v2 requires. Everything the world started lives below
- * it, so stopping is: kill every pid listed there, then remove the folders deepest first. A
+ * it (the cluster tier's etcd and control plane in `control-plane`), so stopping is: kill every pid listed there, then remove the folders deepest first. A
  * world whose test process was killed is swept by the next one.
  */
-export type Leaf = "registry" | "runtime" | "pods";
+export type Leaf = "registry" | "runtime" | "pods" | "control-plane";
 
 export interface NodeCgroup {
   /** The kubelet's cgroupRoot, e.g. /pullkey-node-1234-ab/pods. */
@@ -45,7 +45,7 @@ export function createNodeCgroup(): NodeCgroup {
   const name = `${PREFIX}${process.pid}-${Date.now().toString(36)}`;
   const hierarchies = cgroupHierarchies();
   for (const h of hierarchies) {
-    for (const leaf of ["", "registry", "runtime", "pods"]) {
+    for (const leaf of ["", "registry", "runtime", "pods", "control-plane"]) {
       const dir = join(h, name, leaf);
       mkdirSync(dir, { recursive: true });
       // A cpuset cgroup v1 admits no task until it has cpus and mems; take the parent's.

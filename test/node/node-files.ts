@@ -138,12 +138,13 @@ evictionHard:
 }
 
 /** The systemd unit of the node tree: how this node runs its kubelet, before pullkey's drop-in. */
-export function kubeletUnit(kubelet: string, dir: string): string {
+export function kubeletUnit(kubelet: string, dir: string, flags: string[] = []): string {
+  const extra = flags.map((f) => ` ${f}`).join("");
   return `[Unit]
 Description=Kubernetes Kubelet (pullkey node tier)
 
 [Service]
-ExecStart=${kubelet} --config=${join(dir, "kubelet-config.yaml")} --hostname-override=${NODE_NAME} --v=2
+ExecStart=${kubelet} --config=${join(dir, "kubelet-config.yaml")} --hostname-override=${NODE_NAME} --v=2${extra}
 Restart=always
 
 [Install]

@@ -1,16 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import {
-  closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { NodePeers } from "../../scripts/peers/node.mjs";
 import type { NodeCgroup } from "./cgroups.js";
 import { imageTarball } from "./images.js";
@@ -29,6 +28,7 @@ import {
   podManifest,
   upperDir,
 } from "./node-files.js";
+import { launch, logTail, stopGroup, waitFor } from "./processes.js";
 import { freePort } from "./registry.js";
 
 /**
@@ -69,6 +69,15 @@ export interface NodeOptions {
   /** Mirrors: containerd's hosts.toml sends `docker.io` pulls to this loopback registry. */
   dockerHubMirror?: string;
   env?: Record<string, string>;
+  /** Extra kubelet flags after the unit's own (the cluster tier's --kubeconfig, --node-ip). */
+  kubeletFlags?: string[];
+  /**
+   * The CNI `loopback` plugin: with it the node gets a loopback-only network config, which is
+   * all hostNetwork pods need and what makes a node joined to an API server Ready.
+   */
+  cniLoopback?: string;
+  /** Files of the node tree by node path (the cluster tier's kubelet.conf), before install. */
+  nodeFiles?: Record<string, string>;
 }
 
 export async function startNode(options: NodeOptions): Promise<TestNode> {
@@ -89,6 +98,10 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
     kubeletConfig(dir, { cgroupRoot: cgroup.podsRoot, healthzPort }),
   );
   writeFileSync(join(dir, "containerd", "config.toml"), containerdConfig(dir));
+  if (options.cniLoopback) {
+    copyFileSync(options.cniLoopback, join(dir, "cni", "bin", "loopback"));
+    writeFileSync(join(dir, "cni", "conf", "10-loopback.conflist"), LOOPBACK_CNI);
+  }
   for (const host of options.registries) {
     mkdirSync(join(dir, "containerd", "certs.d", host), { recursive: true });
     writeFileSync(
@@ -103,27 +116,22 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       hostsToml("https://registry-1.docker.io", `http://${options.dockerHubMirror}`),
     );
   }
-  const installed = await installPullkey(dir, kubeletUnit(peers.kubelet, dir), options.install);
+  for (const [path, text] of Object.entries(options.nodeFiles ?? {})) {
+    mkdirSync(join(dir, "tree", dirname(path)), { recursive: true });
+    writeFileSync(join(dir, "tree", path), text, { mode: 0o600 });
+  }
+  const installed = await installPullkey(
+    dir,
+    kubeletUnit(peers.kubelet, dir, options.kubeletFlags),
+    options.install,
+  );
   writeFileSync(
     join(dir, "ns.sh"),
     namespaceScript(dir, { binds: installed.binds, containerd: peers.containerd }),
   );
 
-  // A launcher joins the node's cgroup, then execs the real command: the pid stays the same.
-  const joinCgroup = cgroup
-    .procs("runtime")
-    .map((f) => `echo $$ > '${f}'`)
-    .join("; ");
-  const launch = (name: string, argv: string[], env: Record<string, string>) => {
-    const out = openSync(join(logs, `${name}.log`), "a");
-    const child = spawn("sh", ["-c", `${joinCgroup}; exec "$@"`, name, ...argv], {
-      detached: true,
-      stdio: ["ignore", out, out],
-      env,
-    });
-    closeSync(out);
-    return child;
-  };
+  const start = (name: string, argv: string[], env: Record<string, string>) =>
+    launch(logs, name, argv, { env, procs: cgroup.procs("runtime") });
   // No /usr/sbin or /sbin on the kubelet's PATH: it would add its iptables canary chains to the
   // host's network namespace, which it shares.
   const kubeletEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", ...options.env };
@@ -131,7 +139,7 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   let kubelet: ChildProcess | undefined;
   const startKubelet = async () => {
     const nsenter = ["nsenter", `--target=${containerd?.pid}`, "--mount", "--"];
-    kubelet = launch("kubelet", [...nsenter, ...installed.kubeletArgs], kubeletEnv);
+    kubelet = start("kubelet", [...nsenter, ...installed.kubeletArgs], kubeletEnv);
     await waitFor(
       async () => {
         if (kubelet?.exitCode !== null) throw new Error(`the kubelet exited:\n${tail("kubelet")}`);
@@ -142,10 +150,7 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       () => `the kubelet did not become healthy:\n${tail("kubelet")}`,
     );
   };
-  const tail = (name: string) => {
-    const file = join(logs, `${name}.log`);
-    return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-40).join("\n") : "";
-  };
+  const tail = (name: string) => logTail(logs, name);
   const kubeletLog = () => readFileSync(join(logs, "kubelet.log"), "utf8");
 
   const node: TestNode = {
@@ -208,7 +213,7 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   };
 
   try {
-    containerd = launch(
+    containerd = start(
       "containerd",
       ["unshare", "--mount", "--propagation", "private", "--", "sh", join(dir, "ns.sh")],
       { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
@@ -236,23 +241,6 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   }
 }
 
-/** SIGTERM to a process group, SIGKILL after 5 s; resolves once its leader is gone. */
-async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid ?? 0), s);
-    } catch {
-      // the group is gone
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function run(command: string, args: string[]): boolean {
   try {
     execFileSync(command, args, { stdio: "ignore", timeout: 5_000 });
@@ -262,14 +250,5 @@ function run(command: string, args: string[]): boolean {
   }
 }
 
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  why: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(why());
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** A network config with only the loopback plugin (cniVersion 1.0.0, as containerd 1.6 reads). */
+const LOOPBACK_CNI = `${JSON.stringify({ cniVersion: "1.0.0", name: "lo-only", plugins: [{ type: "loopback" }] })}\n`;

@@ -1,0 +1,142 @@
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { clusterTierUnsupported } from "../../scripts/peers/cluster.mjs";
+import { kubernetesVersion } from "../../scripts/peers/kubernetes.mjs";
+import { PULLKEY } from "../node/install.js";
+import { type RegistryRequest, USERS } from "../node/registry.js";
+import { type PodSpec, podEvents, runPod, waitForPodReady, waitForPullFailure } from "./pods.js";
+import { AUDIENCE_RBAC, TEAM_USERS, useCluster } from "./setup.js";
+import { AUDIENCE, JWT_MOUNT } from "./vault-jwt.js";
+
+// A real single-node cluster (etcd, API server, controller-manager, scheduler, the kubelet and
+// containerd) in service-account mode (KEP-4412): the kubelet asks the API server for a token
+// bound to the pod, with the audience pullkey's Vault role accepts, and hands it to pullkey,
+// which logs in to Vault as the pod's service account and reads that namespace's secret.
+
+const execFileAsync = promisify(execFile);
+
+const unsupported = await clusterTierUnsupported();
+if (unsupported) process.stderr.write(`cluster tier skipped: ${unsupported}\n`);
+
+/** The registry's answers to manifest requests for `path` (e.g. /v2/teams/hello/manifests/a). */
+const manifestUsers = (requests: RegistryRequest[], path: string) =>
+  requests.filter((r) => r.path === path && r.status === 200).map((r) => r.user);
+
+/** One check of `pullkey doctor --root <node tree> --json`, run as on the node. */
+async function doctorCheck(tree: string, id: string): Promise<{ status: string; summary: string }> {
+  const result = await execFileAsync(PULLKEY, ["doctor", "--root", tree, "--json"], {
+    timeout: 30_000,
+  }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }));
+  const report = JSON.parse(result.stdout) as {
+    checks: { id: string; status: string; summary: string }[];
+  };
+  const check = report.checks.find((c) => c.id === id);
+  if (!check) throw new Error(`doctor reported no ${id} check: ${result.stdout}`);
+  return check;
+}
+
+const pod = (namespace: string, name: string, image: string): PodSpec => ({
+  namespace,
+  name,
+  serviceAccount: "builder",
+  image,
+});
+
+describe.skipIf(unsupported !== undefined)(
+  `a kubelet ${kubernetesVersion()} joined to a real API server, in service-account mode`,
+  () => {
+    const world = useCluster();
+
+    it("pulls each team's pod with its own namespace's credential, read from Vault with the pod's own token", async () => {
+      const { plane, registry, vault } = world();
+      const logins = vault.logins(JWT_MOUNT);
+      const pods = Object.keys(TEAM_USERS).map((team) =>
+        pod(team, "hello", world().pushImage(`teams/hello:${team}`)),
+      );
+      for (const p of pods) await runPod(plane, p);
+      for (const p of pods) await waitForPodReady(plane, p);
+      for (const [team, user] of Object.entries(TEAM_USERS)) {
+        const users = manifestUsers(registry.requests(), `/v2/teams/hello/manifests/${team}`);
+        expect(users, `${team}'s pull`).toEqual([user.user]);
+      }
+      // One login per service account: the tokens Vault's JWT auth verified with the API
+      // server's service-account key.
+      expect(vault.logins(JWT_MOUNT) - logins).toBe(2);
+    });
+
+    it("refuses a service account Vault's role does not bind: the pull fails with pullkey's line in the kubelet's log", async () => {
+      const { plane, node } = world();
+      const p = pod("outsiders", "hello", world().pushImage("teams/hello:outsiders"));
+      await runPod(plane, p);
+      expect(await waitForPullFailure(plane, p)).toMatch(/ErrImagePull|ImagePullBackOff/);
+      const line = await node.waitForKubeletLine((l) => /pullkey: SOURCE_[A-Z_]+: /.test(l));
+      expect(line).toMatch(/pullkey: SOURCE_AUTH_FAILED: /);
+      expect(await podEvents(plane, p)).toContain("Failed");
+    });
+
+    it("pullkey doctor on the node confirms with the kubelet's own credentials that it may request tokens for the audience", async () => {
+      const check = await doctorCheck(world().node.installed.tree, "kubelet-token-audience");
+      expect(check.status).toBe("ok");
+      expect(check.summary).toContain(`audience "${AUDIENCE}"`);
+    });
+
+    it("without the RBAC grant the kubelet never runs pullkey and pulls without credentials; doctor names the ClusterRole and binding to add", async () => {
+      const { plane, node, registry } = world();
+      await plane.kubectl(["delete", "clusterrolebinding", "kubelet-image-pull-audience"]);
+      try {
+        const execs = node.pullkeyLog();
+        // A service account of its own: the kubelet has no cached answer for it.
+        await plane.kubectl(["create", "serviceaccount", "-n", "team-a", "ungranted"]);
+        const p = {
+          ...pod("team-a", "ungranted", world().pushImage("teams/hello:ungranted")),
+          serviceAccount: "ungranted",
+        };
+        await runPod(plane, p);
+        await waitForPullFailure(plane, p);
+        // The kubelet's only trace: the API server refused its token request.
+        const line = await node.waitForKubeletLine((l) =>
+          l.includes("is not authorized to request tokens for audience"),
+        );
+        expect(line).toContain(`serviceAccount="team-a/ungranted"`);
+        expect(line).toContain(AUDIENCE);
+        expect(node.pullkeyLog()).toBe(execs);
+        const pulls = registry
+          .requests()
+          .filter((r) => r.path === "/v2/teams/hello/manifests/ungranted");
+        expect(pulls.length).toBeGreaterThan(0);
+        // Only anonymous pulls (and the push): no credential reached the registry.
+        expect(pulls.filter((r) => r.user !== "-" && r.user !== USERS.pusher.user)).toEqual([]);
+
+        const check = await doctorCheck(node.installed.tree, "kubelet-token-audience");
+        expect(check.status).toBe("fail");
+        expect(check.summary).toMatch(
+          /ClusterRole with .*\[".*image-pull"\].*ClusterRoleBinding .*system:nodes/,
+        );
+      } finally {
+        await plane.kubectl(["apply", "-f", "-"], AUDIENCE_RBAC);
+      }
+    });
+
+    it("never writes a secret to the kubelet's, containerd's, the control plane's or the registry's log", () => {
+      const { node, plane } = world();
+      const logs = [node.kubeletLog(), node.pullkeyLog()];
+      for (const name of readdirSync(join(node.dir, "logs"))) {
+        logs.push(readFileSync(join(node.dir, "logs", name), "utf8"));
+      }
+      for (const name of [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+      ] as const) {
+        logs.push(plane.logs(name));
+      }
+      for (const secret of world().secrets()) {
+        for (const log of logs) expect(log.includes(secret), "a log carries a secret").toBe(false);
+      }
+    });
+  },
+);

@@ -1,0 +1,251 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { type ClusterPeers, ensureClusterPeers, nodeIp } from "../../scripts/peers/cluster.mjs";
+import { pidAlive } from "../../scripts/peers/publish.mjs";
+import { createNodeCgroup, sweepAbandonedCgroups } from "../node/cgroups.js";
+import { imageTarball, push } from "../node/images.js";
+import { startNode, type TestNode } from "../node/node.js";
+import { NODE_NAME } from "../node/node-files.js";
+import { type NodeRegistry, startNodeRegistry, USERS, type User } from "../node/registry.js";
+import {
+  startTestVault,
+  type TestVault,
+  secrets as vaultSecrets,
+} from "../sources/vault/fixture.js";
+import { type ControlPlane, startControlPlane } from "./control-plane.js";
+import { embeddedKubeconfig, makeClusterPki } from "./pki.js";
+import { AUDIENCE, JWT_MOUNT, JWT_ROLE, trustClusterIssuer } from "./vault-jwt.js";
+
+/**
+ * One cluster per test file: etcd and the control plane (control-plane.ts), the node tier's
+ * containerd and kubelet joined to it with a node certificate, the private registry, and Vault
+ * (OpenBao, or HashiCorp Vault) trusting the cluster's service-account issuer. pullkey is
+ * installed on the node by `pullkey install` in KEP-4412 mode: the kubelet hands it each pod's
+ * own token, and it reads `secret/teams/<the pod's namespace>/registry`.
+ */
+export interface ClusterWorld {
+  peers: ClusterPeers;
+  registry: NodeRegistry;
+  vault: TestVault;
+  plane: ControlPlane;
+  node: TestNode;
+  /** Pushes a fresh image named `<registry>/<repo>` and returns that name. */
+  pushImage(repo: string): string;
+  /** Every secret value in this world: none may appear in any log. */
+  secrets(): string[];
+}
+
+/** Registry users, one per team (bcrypt cost 4, as the node tier's). */
+export const TEAM_USERS = {
+  "team-a": {
+    user: "team-a-puller",
+    password: "cluster-team-a-password-7f3e",
+    hash: "$2b$04$5qjuyh06.328yWzyjrEqZuUZkjHOqRl.KmUo5syQkmr0rU1SVHQSK",
+  },
+  "team-b": {
+    user: "team-b-puller",
+    password: "cluster-team-b-password-2d81",
+    hash: "$2b$04$86Vj/Dxu2kdv2BXnHI/kru3qGez9a6fTtljXK2ZUVs3cADSc2JEGm",
+  },
+} as const satisfies Record<string, User>;
+
+/** The namespaces: two teams Vault knows, and one its role does not bind. */
+export const NAMESPACES = ["team-a", "team-b", "outsiders"] as const;
+
+/** The ClusterRole (and binding) letting nodes ask for tokens with the image-pull audience. */
+export const AUDIENCE_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kubelet-image-pull-audience
+rules:
+  - apiGroups: [""]
+    resources: ["${AUDIENCE}"]
+    verbs: ["request-serviceaccounts-token-audience"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kubelet-image-pull-audience
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kubelet-image-pull-audience
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: Group
+    name: system:nodes
+`;
+
+const PREFIX = "pullkey-cluster-";
+
+/** Where the kubelet's kubeconfig is on the node (kubeadm's path). */
+export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
+
+/** Sets the cluster up in beforeAll and takes it down in afterAll, even after a failure. */
+export function useCluster(): () => ClusterWorld {
+  let world: ClusterWorld | undefined;
+  let dir = "";
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    const peers = await ensureClusterPeers();
+    await sweepAbandonedClusters();
+    dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    const ip = nodeIp();
+    if (!ip) throw new Error("no non-loopback IPv4 address");
+    const cgroup = createNodeCgroup();
+    cleanups.push(async () => {
+      const left = await cgroup.remove();
+      if (left.length > 0) throw new Error(`cgroups left behind: ${left.join(", ")}`);
+    });
+    const registry = await startNodeRegistry(
+      peers.registry,
+      join(dir, "registry"),
+      [USERS.pusher, ...Object.values(TEAM_USERS)],
+      cgroup.procs("registry"),
+    );
+    cleanups.push(() => registry.stop());
+
+    const pki = makeClusterPki(join(dir, "pki"), NODE_NAME, ip);
+    const plane = await startControlPlane({
+      bins: peers.kubernetes,
+      dir: join(dir, "control-plane"),
+      pki,
+      nodeIp: ip,
+      procs: cgroup.procs("control-plane"),
+    });
+    cleanups.push(() => plane.stop());
+    cleanups.push(() => cgroup.kill(["control-plane"]));
+
+    const vault = await startTestVault();
+    cleanups.push(() => vault.stop());
+    await trustClusterIssuer(vault, pki);
+    for (const [team, user] of Object.entries(TEAM_USERS)) {
+      await vault.writeSecret(`secret/teams/${team}/registry`, {
+        username: user.user,
+        password: user.password,
+      });
+    }
+
+    await plane.kubectl(["apply", "-f", "-"], [clusterObjects(), AUDIENCE_RBAC].join("---\n"));
+
+    const host = registry.host;
+    const config = {
+      apiVersion: "pullkey/v1",
+      kind: "PullkeyConfig",
+      log: { file: "/var/log/pullkey.log" },
+      rules: [
+        {
+          name: "teams",
+          match: [`${host}/teams`],
+          source: {
+            type: "vault",
+            address: vault.address,
+            auth: { method: "jwt", mount: JWT_MOUNT, role: JWT_ROLE, serviceAccount: true },
+            secret: { engine: "kv-v2", mount: "secret", path: "teams/{{namespace}}/registry" },
+          },
+        },
+      ],
+    };
+    mkdirSync(join(dir, "inputs"));
+    const configFile = join(dir, "inputs", "config.json");
+    writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+    const node = await startNode({
+      peers,
+      dir: join(dir, "node"),
+      cgroup,
+      install: [
+        "--pullkey-config",
+        configFile,
+        "--token-audience",
+        AUDIENCE,
+        "--token-cache-type",
+        "ServiceAccount",
+        "--kubelet-version",
+        "1.37",
+      ],
+      registries: [host],
+      // The kubelet's API credentials where kubeadm puts them, in the node tree (bound at
+      // /etc/kubernetes in the node's namespace), so doctor --root finds them as on a node.
+      nodeFiles: { [KUBELET_CONF]: embeddedKubeconfig(plane.server, pki.caCert, pki.clients.node) },
+      kubeletFlags: [`--kubeconfig=${KUBELET_CONF}`, `--node-ip=${ip}`],
+      cniLoopback: peers.cniLoopback,
+    });
+    cleanups.push(() => node.stop());
+    await waitForNodeReady(plane);
+
+    let pushed = 0;
+    world = {
+      peers,
+      registry,
+      vault,
+      plane,
+      node,
+      pushImage(repo) {
+        const ref = `${host}/${repo}`;
+        const tarball = imageTarball(peers.imageProgram, dir, `image-${++pushed}`, {
+          name: ref,
+          mode: "hello",
+        });
+        push(peers.crane, dir, tarball, ref, USERS.pusher);
+        return ref;
+      },
+      secrets: () => [
+        USERS.pusher.password,
+        ...Object.values(TEAM_USERS).map((u) => u.password),
+        ...vaultSecrets,
+      ],
+    };
+  }, 60 * 60_000);
+  afterAll(async () => {
+    const errors: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => errors.push(e));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (errors.length > 0) throw errors[0];
+  }, 120_000);
+  return () => {
+    if (!world) throw new Error("the cluster tier's world did not start");
+    return world;
+  };
+}
+
+/** The namespaces, each with a `builder` service account. */
+function clusterObjects(): string {
+  return NAMESPACES.map(
+    (ns) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${ns}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: builder
+  namespace: ${ns}
+`,
+  ).join("---\n");
+}
+
+/** Waits for the node to register and turn Ready (its loopback CNI config loaded). */
+async function waitForNodeReady(plane: ControlPlane): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const res = await plane.kubectlStatus(["get", "node", NODE_NAME]);
+    if (res.status === 0) {
+      await plane.kubectl(["wait", "--for=condition=Ready", `node/${NODE_NAME}`, "--timeout=90s"]);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the node never registered:\n${plane.logs("kube-apiserver")}`);
+}
+
+/** Removes what killed test processes left: their cgroups (and every process in them), folders. */
+async function sweepAbandonedClusters(): Promise<void> {
+  await sweepAbandonedCgroups();
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (pid > 0 && !pidAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}

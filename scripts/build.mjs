@@ -4,6 +4,7 @@
 // runtime from scripts/sea, so nodes need no Node.js; scripts/sea/executable.mjs builds it).
 // `--bundle-only` skips the single executable; `--schema-only` regenerates
 // config/pullkey.schema.json from the zod schema.
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   mkdirSync,
@@ -18,7 +19,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { brotliCompressSync } from "node:zlib";
 import { build } from "esbuild";
 import { HOST_ARCH } from "./sea/arch.mjs";
-import { buildExecutable } from "./sea/executable.mjs";
+import { buildExecutable, pinnedNode } from "./sea/executable.mjs";
+import {
+  axiosWithoutWebGlobals,
+  lazyBuiltinKeys,
+  lazyBuiltins,
+  QUIET_ALIASES,
+  SNAPSHOT_SEA_CONFIG,
+} from "./snapshot-plugins.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -112,7 +120,7 @@ const sourceFile = (resolveDir, path) =>
  * the embedding code answers from the main bundle, so no lazy module carries a second copy of an
  * SDK, of the YAML parser or of errors.ts.
  */
-const mainBundleModules = (self) => ({
+const mainBundleModules = (self, lazyModules) => ({
   name: "main-bundle-modules",
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^pullkey:/ }, (args) => ({ path: args.path, external: true }));
@@ -124,7 +132,7 @@ const mainBundleModules = (self) => ({
     pluginBuild.onResolve({ filter: /^\./ }, (args) => {
       const file = sourceFile(args.resolveDir, args.path);
       const shared = SHARED_MODULES.includes(file);
-      const lazy = args.kind === "dynamic-import" && LAZY_MODULES.has(file) && file !== self;
+      const lazy = args.kind === "dynamic-import" && lazyModules.has(file) && file !== self;
       return shared || lazy ? { path: file, namespace: "from-main-bundle" } : undefined;
     });
     pluginBuild.onLoad({ filter: /.*/, namespace: "from-main-bundle" }, (args) => ({
@@ -156,7 +164,7 @@ const builtinsByRequire = {
  * Embeds each lazy module; `metafiles` collects each one's esbuild metafile by file name, so
  * dist/meta.json can show which inputs (an SDK, the YAML parser) went where.
  */
-function embedLazyModules(metafiles) {
+function embedLazyModules(metafiles, lazyModules, plugins) {
   return {
     name: "embed-lazy-modules",
     setup(pluginBuild) {
@@ -164,7 +172,7 @@ function embedLazyModules(metafiles) {
         // import() from the plugin's code, or a lazy module asking for another (fromMain below).
         if (args.kind !== "dynamic-import" && args.namespace !== "lazy-module") return undefined;
         const file = sourceFile(args.resolveDir, args.path);
-        return LAZY_MODULES.has(file) ? { path: file, namespace: "lazy-module" } : undefined;
+        return lazyModules.has(file) ? { path: file, namespace: "lazy-module" } : undefined;
       });
       // A shared package, asked for by a lazy module (fromMain below).
       pluginBuild.onResolve({ filter: /^pullkey-package:/ }, (args) => ({
@@ -189,19 +197,18 @@ function embedLazyModules(metafiles) {
           },
           // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
           mainFields: ["module", "main"],
-          // debug (via node-vault) probes for supports-color, which warns inside a SEA.
-          // mime-db (via axios' form-data) is 134 KiB of JSON used only to name file uploads,
-          // which Vault calls never make: an empty table saves its parse on every Vault exec.
-          alias: {
-            "supports-color": "./scripts/empty-module.cjs",
-            "mime-db": "./scripts/empty-module.cjs",
-          },
-          plugins: [builtinsByRequire, mainBundleModules(args.path)],
+          alias: QUIET_ALIASES,
+          plugins: [
+            ...plugins,
+            builtinsByRequire,
+            mainBundleModules(args.path, lazyModules),
+            axiosWithoutWebGlobals,
+          ],
         });
         // Brotli shrinks the embedded code about fourfold, and V8 must scan every byte of the
         // main bundle's source at start-up; decompressing costs only the execs that use it.
         const packed = brotliCompressSync(inner.outputFiles[0].contents).toString("base64");
-        const filename = LAZY_MODULES.get(args.path) ?? LAZY_PACKAGES.get(args.path);
+        const filename = lazyModules.get(args.path) ?? LAZY_PACKAGES.get(args.path);
         metafiles[filename] = inner.metafile;
         return {
           loader: "js",
@@ -218,7 +225,7 @@ function embedLazyModules(metafiles) {
               (f) =>
                 `  ${JSON.stringify(`pullkey:${f}`)}: () => require(${JSON.stringify(`./${f}`)}),`,
             ),
-            ...[...LAZY_MODULES.keys()]
+            ...[...lazyModules.keys()]
               .filter((f) => f !== args.path)
               .map(
                 (f) =>
@@ -242,16 +249,43 @@ function embedLazyModules(metafiles) {
   };
 }
 
-async function bundle() {
+/**
+ * The modules the single executable's snapshot leaves out: the installer and doctor are for
+ * humans, so they stay compressed strings compiled on use, and every exec's snapshot is smaller.
+ * Everything else an exec may need is loaded and warmed up at build time (provider/snapshot.ts).
+ */
+const SNAPSHOT_LAZY_MODULES = new Map(
+  ["provider/commands/install.ts", "provider/commands/doctor.ts"].map((f) => [
+    f,
+    LAZY_MODULES.get(f),
+  ]),
+);
+
+/**
+ * Bundles `entry` into dist/`name`. The bundle (provider/main.ts) embeds every LAZY_MODULES
+ * entry; the snapshot entry (provider/snapshot.ts) only SNAPSHOT_LAZY_MODULES. Both get
+ * stand-ins for the built-ins an exec rarely uses (lazyBuiltins: axios loads http2 and tls when
+ * it loads, a Vault call over http uses neither), listed as the `node` that will run the output
+ * has them. `meta` names the metafile written to dist.
+ */
+async function bundle({
+  entry = "provider/main.ts",
+  name = "pullkey.cjs",
+  meta = "meta.json",
+  lazyModules = LAZY_MODULES,
+  node = process.execPath,
+} = {}) {
+  const keys = lazyBuiltinKeys((argv) => execFileSync(node, argv, { encoding: "utf8" }));
+  const plugins = [lazyBuiltins(keys)];
   mkdirSync(dist, { recursive: true });
-  const final = join(dist, "pullkey.cjs");
+  const final = join(dist, name);
   // Built beside the final name and renamed into place: a kubelet (or a test) running the old
   // file at that moment gets the old one or the new one, never half of either.
-  const outfile = join(dist, `.pullkey.cjs.${process.pid}.tmp`);
+  const outfile = join(dist, `.${name}.${process.pid}.tmp`);
   const lazyMetafiles = {};
   const result = await build({
     ...common,
-    entryPoints: ["provider/main.ts"],
+    entryPoints: [entry],
     outfile,
     // CommonJS starts 12-35 ms faster than ESM for the same code (shared/reference/packaging.md).
     format: "cjs",
@@ -262,13 +296,20 @@ async function bundle() {
       PULLKEY_VERSION: JSON.stringify(pkg.version),
       PULLKEY_BUILD: JSON.stringify(buildId),
     },
+    // ESM builds of the AWS SDK bundle smaller (packaging.md: 325 KB instead of 469 KB).
+    mainFields: ["module", "main"],
+    alias: QUIET_ALIASES,
     metafile: true,
-    plugins: [embedLazyModules(lazyMetafiles)],
+    plugins: [
+      embedLazyModules(lazyMetafiles, lazyModules, plugins),
+      axiosWithoutWebGlobals,
+      ...plugins,
+    ],
   });
   // What went into the main bundle and into each lazily compiled module: the tests read it to
   // prove an SDK is compiled only with its source (test/e2e/lazy-modules.test.ts).
   writeFileSync(
-    join(dist, "meta.json"),
+    join(dist, meta),
     `${JSON.stringify({ main: result.metafile, lazy: lazyMetafiles }, null, 1)}\n`,
   );
   chmodSync(outfile, 0o755);
@@ -305,11 +346,37 @@ async function schema() {
   }
 }
 
+/**
+ * dist/pullkey-snapshot.cjs: the single executable's main script, run once at build time by the
+ * embedded runtime to make the startup snapshot (`useSnapshot`, provider/snapshot.ts).
+ */
+async function snapshotBundle() {
+  return bundle({
+    entry: "provider/snapshot.ts",
+    name: "pullkey-snapshot.cjs",
+    meta: "meta-snapshot.json",
+    lazyModules: SNAPSHOT_LAZY_MODULES,
+    node: seaRuntime(),
+  });
+}
+
+/** The host's pinned runtime (scripts/sea), which makes the snapshot and runs it. */
+function seaRuntime() {
+  return join(root, "scripts", "sea", "node_modules", `node-linux-${HOST_ARCH}`, "bin", "node");
+}
+
 if (args.has("--schema-only")) {
   await schema();
 } else {
-  const bundleFile = await bundle();
+  await bundle();
   if (!args.has("--bundle-only")) {
-    await buildExecutable({ arch: HOST_ARCH, bundle: bundleFile, out: join(dist, "pullkey"), log });
+    await pinnedNode(HOST_ARCH, log);
+    await buildExecutable({
+      arch: HOST_ARCH,
+      bundle: await snapshotBundle(),
+      out: join(dist, "pullkey"),
+      seaConfig: SNAPSHOT_SEA_CONFIG,
+      log,
+    });
   }
 }

@@ -443,7 +443,7 @@ describe("loading the AWS SDK", () => {
 
   it.each(ARTIFACTS)(
     "compiles the AWS source only for a request an AWS rule answers: not for other sources, validate or a cache hit ($name)",
-    ({ path }) => {
+    ({ name, path }) => {
       const rows = [
         { name: "static rule", args: ["--config", staticConfig], image: IMAGE, want: [] },
         { name: "dockerConfig rule", args: ["--config", dockerConfig], image: IMAGE, want: [] },
@@ -484,7 +484,9 @@ describe("loading the AWS SDK", () => {
         name: row.name,
         compiled: compiledSources(path, row.args, row.image, "fails" in row),
       }));
-      expect(got).toEqual(rows.map((row) => ({ name: row.name, compiled: row.want })));
+      // The single executable compiles no source at run time: its snapshot holds them all.
+      const want = (row: (typeof rows)[number]) => (name === "bundle" ? row.want : []);
+      expect(got).toEqual(rows.map((row) => ({ name: row.name, compiled: want(row) })));
     },
   );
 });

@@ -1,0 +1,26 @@
+import { startupSnapshot } from "node:v8";
+// Everything an exec may need, loaded at build time: the config compiler (YAML, zod), every
+// source with its SDK, the node-local cache, metrics and logs. Only the installer and doctor,
+// which are for humans, stay compiled on use (scripts/build.mjs, SNAPSHOT_LAZY_MODULES).
+import "./config/compile.js";
+import "./commands/observe.js";
+import "./commands/cache.js";
+import "./sources/aws-secrets-manager/source.js";
+import "./sources/docker-config/source.js";
+import "./sources/static/source.js";
+import "./sources/vault/source.js";
+import { runProcess } from "./entry.js";
+import { warmUp } from "./warm-up.js";
+
+// The single executable's entry, run once by the embedded runtime at build time to make the
+// V8 startup snapshot (`useSnapshot`); every exec then starts from the saved heap and runs
+// runProcess(), which reads argv, env, stdin and the clock afresh. What a module captured from
+// the environment while loading here would be the build machine's: modules read the
+// environment when called (STYLE.md 5), `debug` is replaced by a silent logger at build, and
+// test/e2e/snapshot.test.ts sets each variable that matters only at run time.
+startupSnapshot.setDeserializeMainFunction(runProcess);
+
+warmUp().catch((err: unknown) => {
+  process.stderr.write(`snapshot warm-up failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

@@ -30,7 +30,11 @@ const LAYERS: readonly { modules: readonly string[]; why: string }[] = [
   { modules: ["doctor"], why: "checks the install, the config and one pull" },
   { modules: ["commands"], why: "each command wires the layers below" },
   { modules: ["cli"], why: "argument parsing, one command" },
-  { modules: ["main"], why: "process handles into cli.run()" },
+  {
+    modules: ["entry", "warm-up"],
+    why: "process handles into cli.run(); cli.run() on a scratch folder at snapshot build",
+  },
+  { modules: ["main", "snapshot"], why: "the bundle's and the single executable's entries" },
 ];
 
 const root = resolve(__dirname, "../../provider");

@@ -8,8 +8,8 @@ import { kubernetesVersion } from "../../scripts/peers/kubernetes.mjs";
 import { PULLKEY } from "../node/install.js";
 import { type RegistryRequest, USERS } from "../node/registry.js";
 import { type PodSpec, podEvents, runPod, waitForPodReady, waitForPullFailure } from "./pods.js";
-import { AUDIENCE_RBAC, TEAM_USERS, useCluster } from "./setup.js";
-import { AUDIENCE, JWT_MOUNT } from "./vault-jwt.js";
+import { AUDIENCE_RBAC, TEAM_A_ROTATED, TEAM_USERS, useCluster } from "./setup.js";
+import { AUDIENCE, JWT_MOUNT, MOUNTS } from "./vault-jwt.js";
 
 // A real single-node cluster (etcd, API server, controller-manager, scheduler, the kubelet and
 // containerd) in service-account mode (KEP-4412): the kubelet asks the API server for a token
@@ -17,6 +17,7 @@ import { AUDIENCE, JWT_MOUNT } from "./vault-jwt.js";
 // which logs in to Vault as the pod's service account and reads that namespace's secret.
 
 const execFileAsync = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const unsupported = await clusterTierUnsupported();
 if (unsupported) process.stderr.write(`cluster tier skipped: ${unsupported}\n`);
@@ -65,6 +66,30 @@ describe.skipIf(unsupported !== undefined)(
       // One login per service account: the tokens Vault's JWT auth verified with the API
       // server's service-account key.
       expect(vault.logins(JWT_MOUNT) - logins).toBe(2);
+    });
+
+    it.each([
+      {
+        how: "JWT auth that fetches the API server's keys from /openid/v1/jwks with its CA",
+        team: "team-b",
+        repo: "jwks",
+        mount: MOUNTS.jwks,
+      },
+      {
+        how: "Kubernetes auth, which has the API server's TokenReview check the token",
+        team: "team-a",
+        repo: "tokenreview",
+        mount: MOUNTS.tokenReview,
+      },
+    ] as const)("pulls with the pod's token through $how", async ({ team, repo, mount }) => {
+      const { plane, registry, vault } = world();
+      const logins = vault.logins(mount);
+      const p = pod(team, repo, world().pushImage(`${repo}/hello:${team}`));
+      await runPod(plane, p);
+      await waitForPodReady(plane, p);
+      const users = manifestUsers(registry.requests(), `/v2/${repo}/hello/manifests/${team}`);
+      expect(users).toEqual([TEAM_USERS[team].user]);
+      expect(vault.logins(mount) - logins).toBe(1);
     });
 
     it("refuses a service account Vault's role does not bind: the pull fails with pullkey's line in the kubelet's log", async () => {
@@ -118,6 +143,30 @@ describe.skipIf(unsupported !== undefined)(
       } finally {
         await plane.kubectl(["apply", "-f", "-"], AUDIENCE_RBAC);
       }
+    });
+
+    it("rotates team-a's secret in Vault: after cacheDuration a new team-a pod pulls with the new password, team-b's pods as before", async () => {
+      const { plane, registry, vault } = world();
+      await vault.writeSecret("secret/teams/team-a/registry", {
+        username: TEAM_A_ROTATED.user,
+        password: TEAM_A_ROTATED.password,
+      });
+      await registry.restart([USERS.pusher, TEAM_A_ROTATED, TEAM_USERS["team-b"]]);
+      await sleep(2_500); // the rules' cacheDuration is 2s, for pullkey and the kubelet
+      const pods = [
+        pod("team-a", "rotated", world().pushImage("teams/hello:rotated-a")),
+        pod("team-b", "rotated", world().pushImage("teams/hello:rotated-b")),
+      ];
+      for (const p of pods) await runPod(plane, p);
+      for (const p of pods) await waitForPodReady(plane, p);
+      // Only the new password opens team-a-puller now, so this 200 is the rotated credential's.
+      const requests = registry.requests();
+      expect(manifestUsers(requests, "/v2/teams/hello/manifests/rotated-a")).toEqual([
+        TEAM_A_ROTATED.user,
+      ]);
+      expect(manifestUsers(requests, "/v2/teams/hello/manifests/rotated-b")).toEqual([
+        TEAM_USERS["team-b"].user,
+      ]);
     });
 
     it("never writes a secret to the kubelet's, containerd's, the control plane's or the registry's log", () => {

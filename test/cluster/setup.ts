@@ -16,7 +16,7 @@ import {
 } from "../sources/vault/fixture.js";
 import { type ControlPlane, startControlPlane } from "./control-plane.js";
 import { embeddedKubeconfig, makeClusterPki } from "./pki.js";
-import { AUDIENCE, JWT_MOUNT, JWT_ROLE, trustClusterIssuer } from "./vault-jwt.js";
+import { AUDIENCE, JWT_ROLE, MOUNTS, trustCluster } from "./vault-jwt.js";
 
 /**
  * One cluster per test file: etcd and the control plane (control-plane.ts), the node tier's
@@ -51,6 +51,13 @@ export const TEAM_USERS = {
   },
 } as const satisfies Record<string, User>;
 
+/** team-a's registry password after the rotation scenario (same user). */
+export const TEAM_A_ROTATED = {
+  user: "team-a-puller",
+  password: "cluster-team-a-password-rotated-b40c",
+  hash: "$2b$04$Np7pNPZMM2GIsIpsk8OddeZ7ePkZYwzh1yQ8YIA9vmcgipaNEvgYq",
+} as const satisfies User;
+
 /** The namespaces: two teams Vault knows, and one its role does not bind. */
 export const NAMESPACES = ["team-a", "team-b", "outsiders"] as const;
 
@@ -76,6 +83,43 @@ subjects:
   - apiGroup: rbac.authorization.k8s.io
     kind: Group
     name: system:nodes
+`;
+
+/**
+ * What Vault needs from the cluster: Kubernetes auth's reviewer (a service account allowed to
+ * call TokenReview), and anonymous reads of the issuer's discovery documents for jwks_url.
+ */
+export const VAULT_ACCESS_RBAC = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: vault-reviewer
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: vault-reviewer-auth-delegator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:auth-delegator
+subjects:
+  - kind: ServiceAccount
+    name: vault-reviewer
+    namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: service-account-issuer-discovery-public
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:service-account-issuer-discovery
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: Group
+    name: system:unauthenticated
 `;
 
 const PREFIX = "pullkey-cluster-";
@@ -118,9 +162,28 @@ export function useCluster(): () => ClusterWorld {
     cleanups.push(() => plane.stop());
     cleanups.push(() => cgroup.kill(["control-plane"]));
 
+    await plane.kubectl(
+      ["apply", "-f", "-"],
+      [clusterObjects(), AUDIENCE_RBAC, VAULT_ACCESS_RBAC].join("---\n"),
+    );
+    const reviewerToken = (
+      await plane.kubectl([
+        "create",
+        "token",
+        "-n",
+        "kube-system",
+        "vault-reviewer",
+        "--duration=2h",
+      ])
+    ).trim();
     const vault = await startTestVault();
     cleanups.push(() => vault.stop());
-    await trustClusterIssuer(vault, pki);
+    await trustCluster(vault, {
+      serviceAccountPublicKey: pki.serviceAccountPublicKey,
+      caCert: pki.caCert,
+      server: plane.server,
+      reviewerToken,
+    });
     for (const [team, user] of Object.entries(TEAM_USERS)) {
       await vault.writeSecret(`secret/teams/${team}/registry`, {
         username: user.user,
@@ -128,24 +191,28 @@ export function useCluster(): () => ClusterWorld {
       });
     }
 
-    await plane.kubectl(["apply", "-f", "-"], [clusterObjects(), AUDIENCE_RBAC].join("---\n"));
-
     const host = registry.host;
+    const teamRule = (name: string, match: string, method: string, mount: string) => ({
+      name,
+      match: [match],
+      // Short, so a rotation reaches the next pod soon: the kubelet caches per service account.
+      cacheDuration: "2s",
+      source: {
+        type: "vault",
+        address: vault.address,
+        auth: { method, mount, role: JWT_ROLE, serviceAccount: true },
+        secret: { engine: "kv-v2", mount: "secret", path: "teams/{{namespace}}/registry" },
+      },
+    });
     const config = {
       apiVersion: "pullkey/v1",
       kind: "PullkeyConfig",
       log: { file: "/var/log/pullkey.log" },
+      // One rule per way Vault trusts the pod's token, each for its own repository prefix.
       rules: [
-        {
-          name: "teams",
-          match: [`${host}/teams`],
-          source: {
-            type: "vault",
-            address: vault.address,
-            auth: { method: "jwt", mount: JWT_MOUNT, role: JWT_ROLE, serviceAccount: true },
-            secret: { engine: "kv-v2", mount: "secret", path: "teams/{{namespace}}/registry" },
-          },
-        },
+        teamRule("teams", `${host}/teams`, "jwt", MOUNTS.pubkeys),
+        teamRule("jwks", `${host}/jwks`, "jwt", MOUNTS.jwks),
+        teamRule("tokenreview", `${host}/tokenreview`, "kubernetes", MOUNTS.tokenReview),
       ],
     };
     mkdirSync(join(dir, "inputs"));
@@ -192,8 +259,10 @@ export function useCluster(): () => ClusterWorld {
         return ref;
       },
       secrets: () => [
+        reviewerToken,
         USERS.pusher.password,
         ...Object.values(TEAM_USERS).map((u) => u.password),
+        TEAM_A_ROTATED.password,
         ...vaultSecrets,
       ],
     };

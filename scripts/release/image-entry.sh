@@ -9,14 +9,16 @@
 # host, in the host's mount namespace (nsenter -t 1 -m; the pod needs hostPID and privileges),
 # where the host's loader and libc are. It gets there through the stage, a host folder mounted
 # at /stage (the chart's hostPath, $PULLKEY_STAGE on the host): this script copies the
-# executable and the Secret's files (/config) into it and runs pullkey with the stage as its
-# working directory, so the chart's relative arguments (--executable=pullkey,
+# executable, busybox and the Secret's files (/config) into it and runs pullkey with the stage as
+# its working directory, so the chart's relative arguments (--executable=pullkey,
 # --pullkey-config=config/config.yaml) name those copies. The copies are removed afterwards:
 # pullkey install has put what it needs under /etc/pullkey and the kubelet's bin dir.
 set -eu
 
 bb=/bin/busybox
 host_stage=${PULLKEY_STAGE:-/var/lib/pullkey-installer}
+# The process whose mount namespace is the host's: with hostPID, the host's init.
+host_pid=${PULLKEY_HOST_PID:-1}
 stage=/stage
 run=$stage/run
 
@@ -25,10 +27,14 @@ case $mode in
   install | uninstall) ;;
   pause)
     # PID 1 ignores SIGTERM without a handler: exit at once when the pod is stopped.
-    trap 'exit 0' TERM INT
+    # A signal interrupts `wait` at once (a foreground sleep would delay the trap until it ends).
+    sleeper=""
+    trap '[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || :; exit 0' TERM INT
     while :; do
       $bb sleep 3600 &
-      wait $! || true
+      sleeper=$!
+      # Should the sleep not start, pause for a second rather than spin.
+      wait "$sleeper" || $bb sleep 1
     done
     ;;
   *)
@@ -55,6 +61,13 @@ if [ -d /config ]; then
   done
 fi
 
+$bb cp $bb "$run/busybox"
+
+# In the host's mount namespace the working directory must be a host path, so the static
+# busybox copied beside pullkey changes to it there (nsenter -w would keep the container's
+# mount, whose path the host cannot name, and relative arguments would not resolve).
 status=0
-$bb nsenter -t 1 -m -w"$host_stage/run" -- "$host_stage/run/pullkey" "$@" || status=$?
+# shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
+$bb nsenter -t "$host_pid" -m -- "$host_stage/run/busybox" sh -c 'cd "$0" && exec "$0/pullkey" "$@"' \
+  "$host_stage/run" "$@" || status=$?
 exit "$status"

@@ -7,32 +7,66 @@ import { readFileBounded } from "./files.js";
 import { forgetStateDirVerdicts } from "./state/folder.js";
 
 /**
- * Runs the plugin's own paths once at build time, inside the snapshot builder, so the functions
- * an exec runs are compiled already when the snapshot is saved (V8 keeps their bytecode): a
- * first exec (YAML compiled and saved under stateDir) and a second one (compiled config read
- * back), on a scratch folder removed afterwards. Nothing of it may survive into an exec: no
- * handle, timer or file stays open, and module state that remembers a folder is forgotten.
+ * Runs the plugin's own paths at build time, inside the snapshot builder, so the functions an
+ * exec runs are compiled when the snapshot is saved (V8 keeps their bytecode): a first exec (YAML
+ * compiled and saved under stateDir), a cache hit on that compiled config, and a Vault rule,
+ * which runs node-vault and axios up to the first use of node:http (which only loads at run
+ * time, so that run fails). The AWS SDK is loaded but not run: its HTTP handler builds an
+ * https.Agent inside a promise as soon as a client exists. All on a scratch folder removed
+ * afterwards. Nothing of it may survive into an exec: no handle, timer or file stays open,
+ * module state that remembers a folder is forgotten, and the SDKs, which read process.env
+ * themselves, see only fake keys and the scratch folder's missing AWS files, never the build
+ * machine's ~/.aws.
  */
 export async function warmUp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pullkey-warm-up-"));
+  const env = {
+    AWS_ACCESS_KEY_ID: "AKIAWARMUP",
+    AWS_SECRET_ACCESS_KEY: "warm-up",
+    AWS_CONFIG_FILE: join(dir, "aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, "aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
   try {
-    writeFileSync(join(dir, "token"), "warm-up\n", { mode: 0o600 });
-    const config = join(dir, "pullkey.yaml");
-    writeFileSync(
-      config,
-      [
-        "apiVersion: pullkey/v1",
-        "kind: PullkeyConfig",
-        `stateDir: ${join(dir, "state")}`,
-        "rules:",
-        "  - name: hub",
-        "    preset: dockerhub",
-        "    source: {type: static, username: robot, passwordFile: token}",
-        "",
-      ].join("\n"),
-    );
-    for (let i = 0; i < 2; i++) await exec(["--config", config], REQUEST);
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      return join(dir, name);
+    };
+    write("token", "warm-up\n");
+    const config = (name: string, source: Record<string, unknown>) =>
+      write(
+        `${name}.yaml`,
+        [
+          "apiVersion: pullkey/v1",
+          "kind: PullkeyConfig",
+          `stateDir: ${join(dir, `state-${name}`)}`,
+          "execTimeout: 1s",
+          "rules:",
+          "  - name: hub",
+          "    preset: dockerhub",
+          `    source: ${JSON.stringify(source)}`,
+          "",
+        ].join("\n"),
+      );
+    const local = config("static", { type: "static", username: "robot", passwordFile: "token" });
+    for (let i = 0; i < 2; i++) await exec(["--config", local], env, true);
+    write("role-id", "warm-up\n");
+    write("secret-id", "warm-up\n");
+    // Port 9 (discard) is never dialled: node:http is not loadable while the snapshot is built.
+    const vault = config("vault", {
+      type: "vault",
+      address: "http://127.0.0.1:9",
+      auth: { method: "appRole", roleIdFile: "role-id", secretIdFile: "secret-id" },
+      secret: { engine: "kv-v2", mount: "secret", path: "warm-up" },
+    });
+    await exec(["--config", vault], env, false);
   } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     rmSync(dir, { recursive: true, force: true });
     forgetStateDirVerdicts();
   }
@@ -40,14 +74,14 @@ export async function warmUp(): Promise<void> {
 
 const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
 
-/** One plugin run on in-memory stdio; fails the build if the run fails. */
-async function exec(argv: string[], stdin: string): Promise<void> {
+/** One plugin run on in-memory stdio; fails the build unless it ends as `answers` says. */
+async function exec(argv: string[], env: Record<string, string>, answers: boolean) {
   let stderr = "";
   const status = await run({
     argv,
-    env: {},
+    env,
     cwd: "/",
-    readStdin: () => Buffer.from(stdin),
+    readStdin: () => Buffer.from(REQUEST),
     stdinIsTTY: false,
     stdout: () => {},
     stderr: (text) => {
@@ -58,5 +92,7 @@ async function exec(argv: string[], stdin: string): Promise<void> {
     now: () => new Date(),
     uid: process.getuid?.() ?? 0,
   });
-  if (status !== 0) throw new Error(`warm-up run ${argv.join(" ")} failed: ${stderr.trim()}`);
+  if ((status === 0) !== answers) {
+    throw new Error(`warm-up run ${argv.join(" ")} exited ${status}: ${stderr.trim()}`);
+  }
 }

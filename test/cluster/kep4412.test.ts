@@ -7,8 +7,11 @@ import { clusterTierUnsupported } from "../../scripts/peers/cluster.mjs";
 import { kubernetesVersion } from "../../scripts/peers/kubernetes.mjs";
 import { PULLKEY } from "../node/install.js";
 import { type RegistryRequest, USERS } from "../node/registry.js";
+import { ACCOUNT, assumedRoles } from "../sources/aws-secrets-manager/moto-fixtures.js";
+import type { ControlPlane } from "./control-plane.js";
+import { AUDIENCE_RBAC, AWS_ROLE_ANNOTATION, TEAM_A_ROTATED, TEAM_USERS } from "./objects.js";
 import { type PodSpec, podEvents, runPod, waitForPodReady, waitForPullFailure } from "./pods.js";
-import { AUDIENCE_RBAC, TEAM_A_ROTATED, TEAM_USERS, useCluster } from "./setup.js";
+import { useCluster } from "./setup.js";
 import { AUDIENCE, JWT_MOUNT, MOUNTS } from "./vault-jwt.js";
 
 // A real single-node cluster (etcd, API server, controller-manager, scheduler, the kubelet and
@@ -37,6 +40,26 @@ async function doctorCheck(tree: string, id: string): Promise<{ status: string; 
   const check = report.checks.find((c) => c.id === id);
   if (!check) throw new Error(`doctor reported no ${id} check: ${result.stdout}`);
   return check;
+}
+
+/** A service account whose annotation names an AWS role (what the kubelet passes to pullkey). */
+async function annotatedServiceAccount(
+  plane: ControlPlane,
+  namespace: string,
+  name: string,
+  role: string,
+) {
+  await plane.kubectl(
+    ["apply", "-f", "-"],
+    `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+  annotations:
+    ${AWS_ROLE_ANNOTATION}: ${role}
+`,
+  );
 }
 
 const pod = (namespace: string, name: string, image: string): PodSpec => ({
@@ -92,13 +115,48 @@ describe.skipIf(unsupported !== undefined)(
       expect(vault.logins(mount) - logins).toBe(1);
     });
 
+    it("assumes the AWS role its service account's annotation names with the pod's token (AssumeRoleWithWebIdentity) and pulls with the secret that role reads", async () => {
+      const { plane, registry, moto } = world();
+      const role = `arn:aws:iam::${ACCOUNT}:role/cluster-team-pull`;
+      await annotatedServiceAccount(plane, "team-a", "aws-builder", role);
+      const p = {
+        ...pod("team-a", "aws", world().pushImage("aws/hello:team-a")),
+        serviceAccount: "aws-builder",
+      };
+      await runPod(plane, p);
+      await waitForPodReady(plane, p);
+      expect(await assumedRoles(moto)).toContainEqual({
+        role,
+        session: "pullkey-team-a-aws-builder",
+      });
+      const users = manifestUsers(registry.requests(), "/v2/aws/hello/manifests/team-a");
+      expect(users).toEqual([TEAM_USERS["team-b"].user]);
+    });
+
+    it("refuses an annotation naming a role outside allowedRoleArns: the pull fails with pullkey's SOURCE_DENIED line, nothing sent to AWS", async () => {
+      const { plane, node, moto } = world();
+      const role = `arn:aws:iam::${ACCOUNT}:role/cluster-other-pull`;
+      await annotatedServiceAccount(plane, "team-b", "aws-intruder", role);
+      const p = {
+        ...pod("team-b", "aws-intruder", world().pushImage("aws/hello:intruder")),
+        serviceAccount: "aws-intruder",
+      };
+      await runPod(plane, p);
+      await waitForPullFailure(plane, p);
+      const line = await node.waitForKubeletLine((l) => /pullkey: SOURCE_DENIED: /.test(l));
+      expect(line).toContain("not in the rule's allowedRoleArns");
+      expect((await assumedRoles(moto)).map((r) => r.role)).not.toContain(role);
+    });
+
     it("refuses a service account Vault's role does not bind: the pull fails with pullkey's line in the kubelet's log", async () => {
       const { plane, node } = world();
       const p = pod("outsiders", "hello", world().pushImage("teams/hello:outsiders"));
       await runPod(plane, p);
       expect(await waitForPullFailure(plane, p)).toMatch(/ErrImagePull|ImagePullBackOff/);
-      const line = await node.waitForKubeletLine((l) => /pullkey: SOURCE_[A-Z_]+: /.test(l));
-      expect(line).toMatch(/pullkey: SOURCE_AUTH_FAILED: /);
+      const line = await node.waitForKubeletLine((l) =>
+        /pullkey: SOURCE_[A-Z_]+: .*rule "teams"/.test(l),
+      );
+      expect(line).toMatch(/pullkey: SOURCE_AUTH_FAILED: .*auth\/kubernetes-jwt .*bound claim/);
       expect(await podEvents(plane, p)).toContain("Failed");
     });
 

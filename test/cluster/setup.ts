@@ -3,18 +3,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type ClusterPeers, ensureClusterPeers, nodeIp } from "../../scripts/peers/cluster.mjs";
+import { type Moto, startMoto } from "../../scripts/peers/moto.mjs";
 import { pidAlive } from "../../scripts/peers/publish.mjs";
 import { createNodeCgroup, sweepAbandonedCgroups } from "../node/cgroups.js";
 import { imageTarball, push } from "../node/images.js";
 import { startNode, type TestNode } from "../node/node.js";
 import { NODE_NAME } from "../node/node-files.js";
-import { type NodeRegistry, startNodeRegistry, USERS, type User } from "../node/registry.js";
+import { type NodeRegistry, startNodeRegistry, USERS } from "../node/registry.js";
 import {
   startTestVault,
   type TestVault,
   secrets as vaultSecrets,
 } from "../sources/vault/fixture.js";
 import { type ControlPlane, startControlPlane } from "./control-plane.js";
+import {
+  AUDIENCE_RBAC,
+  AWS_ROLE_ANNOTATION,
+  AWS_SECRET,
+  clusterObjects,
+  createAwsRoles,
+  TEAM_A_ROTATED,
+  TEAM_USERS,
+  VAULT_ACCESS_RBAC,
+} from "./objects.js";
 import { embeddedKubeconfig, makeClusterPki } from "./pki.js";
 import { AUDIENCE, JWT_ROLE, MOUNTS, trustCluster } from "./vault-jwt.js";
 
@@ -23,10 +34,13 @@ import { AUDIENCE, JWT_ROLE, MOUNTS, trustCluster } from "./vault-jwt.js";
  * containerd and kubelet joined to it with a node certificate, the private registry, and Vault
  * (OpenBao, or HashiCorp Vault) trusting the cluster's service-account issuer. pullkey is
  * installed on the node by `pullkey install` in KEP-4412 mode: the kubelet hands it each pod's
- * own token, and it reads `secret/teams/<the pod's namespace>/registry`.
+ * own token, and it reads `secret/teams/<the pod's namespace>/registry` from Vault (one rule per
+ * way Vault trusts the token), or a Secrets Manager secret in moto with the AWS role the service
+ * account's annotation names.
  */
 export interface ClusterWorld {
   peers: ClusterPeers;
+  moto: Moto;
   registry: NodeRegistry;
   vault: TestVault;
   plane: ControlPlane;
@@ -36,91 +50,6 @@ export interface ClusterWorld {
   /** Every secret value in this world: none may appear in any log. */
   secrets(): string[];
 }
-
-/** Registry users, one per team (bcrypt cost 4, as the node tier's). */
-export const TEAM_USERS = {
-  "team-a": {
-    user: "team-a-puller",
-    password: "cluster-team-a-password-7f3e",
-    hash: "$2b$04$5qjuyh06.328yWzyjrEqZuUZkjHOqRl.KmUo5syQkmr0rU1SVHQSK",
-  },
-  "team-b": {
-    user: "team-b-puller",
-    password: "cluster-team-b-password-2d81",
-    hash: "$2b$04$86Vj/Dxu2kdv2BXnHI/kru3qGez9a6fTtljXK2ZUVs3cADSc2JEGm",
-  },
-} as const satisfies Record<string, User>;
-
-/** team-a's registry password after the rotation scenario (same user). */
-export const TEAM_A_ROTATED = {
-  user: "team-a-puller",
-  password: "cluster-team-a-password-rotated-b40c",
-  hash: "$2b$04$Np7pNPZMM2GIsIpsk8OddeZ7ePkZYwzh1yQ8YIA9vmcgipaNEvgYq",
-} as const satisfies User;
-
-/** The namespaces: two teams Vault knows, and one its role does not bind. */
-export const NAMESPACES = ["team-a", "team-b", "outsiders"] as const;
-
-/** The ClusterRole (and binding) letting nodes ask for tokens with the image-pull audience. */
-export const AUDIENCE_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: kubelet-image-pull-audience
-rules:
-  - apiGroups: [""]
-    resources: ["${AUDIENCE}"]
-    verbs: ["request-serviceaccounts-token-audience"]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: kubelet-image-pull-audience
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: kubelet-image-pull-audience
-subjects:
-  - apiGroup: rbac.authorization.k8s.io
-    kind: Group
-    name: system:nodes
-`;
-
-/**
- * What Vault needs from the cluster: Kubernetes auth's reviewer (a service account allowed to
- * call TokenReview), and anonymous reads of the issuer's discovery documents for jwks_url.
- */
-export const VAULT_ACCESS_RBAC = `apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: vault-reviewer
-  namespace: kube-system
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: vault-reviewer-auth-delegator
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: system:auth-delegator
-subjects:
-  - kind: ServiceAccount
-    name: vault-reviewer
-    namespace: kube-system
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: service-account-issuer-discovery-public
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: system:service-account-issuer-discovery
-subjects:
-  - apiGroup: rbac.authorization.k8s.io
-    kind: Group
-    name: system:unauthenticated
-`;
 
 const PREFIX = "pullkey-cluster-";
 
@@ -178,6 +107,9 @@ export function useCluster(): () => ClusterWorld {
     ).trim();
     const vault = await startTestVault();
     cleanups.push(() => vault.stop());
+    const moto = await startMoto();
+    cleanups.push(() => moto.stop());
+    const awsRoles = await createAwsRoles(moto);
     await trustCluster(vault, {
       serviceAccountPublicKey: pki.serviceAccountPublicKey,
       caCert: pki.caCert,
@@ -213,6 +145,22 @@ export function useCluster(): () => ClusterWorld {
         teamRule("teams", `${host}/teams`, "jwt", MOUNTS.pubkeys),
         teamRule("jwks", `${host}/jwks`, "jwt", MOUNTS.jwks),
         teamRule("tokenreview", `${host}/tokenreview`, "kubernetes", MOUNTS.tokenReview),
+        {
+          // IRSA-style: the role named by the service account's annotation, if allowed.
+          name: "aws",
+          match: [`${host}/aws`],
+          source: {
+            type: "awsSecretsManager",
+            secretId: AWS_SECRET,
+            region: "us-east-1",
+            endpoint: moto.endpoint,
+            stsEndpoint: moto.endpoint,
+            serviceAccount: {
+              roleArnAnnotation: AWS_ROLE_ANNOTATION,
+              allowedRoleArns: [awsRoles.allowed],
+            },
+          },
+        },
       ],
     };
     mkdirSync(join(dir, "inputs"));
@@ -229,6 +177,8 @@ export function useCluster(): () => ClusterWorld {
         AUDIENCE,
         "--token-cache-type",
         "ServiceAccount",
+        "--optional-annotation",
+        AWS_ROLE_ANNOTATION,
         "--kubelet-version",
         "1.37",
       ],
@@ -245,6 +195,7 @@ export function useCluster(): () => ClusterWorld {
     let pushed = 0;
     world = {
       peers,
+      moto,
       registry,
       vault,
       plane,
@@ -277,23 +228,6 @@ export function useCluster(): () => ClusterWorld {
     if (!world) throw new Error("the cluster tier's world did not start");
     return world;
   };
-}
-
-/** The namespaces, each with a `builder` service account. */
-function clusterObjects(): string {
-  return NAMESPACES.map(
-    (ns) => `apiVersion: v1
-kind: Namespace
-metadata:
-  name: ${ns}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: builder
-  namespace: ${ns}
-`,
-  ).join("---\n");
 }
 
 /** Waits for the node to register and turn Ready (its loopback CNI config loaded). */

@@ -2,15 +2,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureHelm } from "../../scripts/peers/helm.mjs";
 import { ensureBusybox } from "../../scripts/release/busybox.mjs";
 import { ENTRY_SCRIPT, imageLayers } from "../../scripts/release/image.mjs";
 import { tarArchive } from "../../scripts/release/tar.mjs";
+import { HOST_ARCH } from "../../scripts/sea/arch.mjs";
 import { copyRoot, removeRoots, snapshot } from "../install/harness.js";
 import { AS_ROOT } from "../root.js";
 import { initContainer, render, secretFiles, VALUE_SETS } from "./chart.js";
+import { releasedImage } from "./layout.js";
 
 /**
  * The image's entry script, run the way the kubelet runs the init container: the image's
@@ -21,7 +22,7 @@ import { initContainer, render, secretFiles, VALUE_SETS } from "./chart.js";
  * the clean-up) is what runs on a node. pullkey acts on a fixture tree (--root).
  */
 
-const EXECUTABLE = fileURLToPath(new URL("../../dist/pullkey", import.meta.url));
+// The release's executable for this machine, as the image for this machine holds it.
 const unsupported = !AS_ROOT
   ? "needs root: it chroots and bind-mounts, as the container runtime does"
   : spawnSync("unshare", ["--mount", "true"]).status !== 0
@@ -37,14 +38,16 @@ function tempDir(): string {
 
 let rootfs = "";
 let helm = "";
+let EXECUTABLE = "";
 
 beforeAll(async () => {
   if (unsupported) return;
   helm = await ensureHelm();
+  EXECUTABLE = releasedImage().executables[HOST_ARCH === "arm64" ? "arm64" : "amd64"];
   rootfs = tempDir();
   const layers = imageLayers({
     executable: readFileSync(EXECUTABLE),
-    busybox: readFileSync(await ensureBusybox("amd64")),
+    busybox: readFileSync(await ensureBusybox(HOST_ARCH === "arm64" ? "arm64" : "amd64")),
     entry: readFileSync(ENTRY_SCRIPT),
   });
   for (const layer of layers) {

@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { headCommit, RELEASE_DIR_ENV, REPO } from "./cache.js";
 
 /** Reading an OCI image layout the way a registry client does: from index.json down. */
 
@@ -90,4 +91,40 @@ export function runAsync(
       resolve({ status, output });
     });
   });
+}
+
+/**
+ * The installer image `npm run release` wrote into the release tier's folder
+ * (test/release/setup.ts), with the executables it was built around.
+ */
+export function releasedImage(): {
+  layout: string;
+  tarballs: Record<"amd64" | "arm64", string>;
+  executables: Record<"amd64" | "arm64", string>;
+  tag: string;
+  /** The index digest, from the layout's index.json. */
+  index: string;
+  /** SOURCE_DATE_EPOCH of the release: the environment's, else the commit's time. */
+  epoch: number;
+} {
+  const dir = process.env[RELEASE_DIR_ENV];
+  if (!dir) throw new Error(`${RELEASE_DIR_ENV} is not set: run this file in the release tier`);
+  const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
+  const layout = join(dir, `pullkey-installer-${version}.oci`);
+  const root = JSON.parse(readFileSync(join(layout, "index.json"), "utf8"));
+  const per = (name: (arch: string) => string) => ({
+    amd64: join(dir, name("amd64")),
+    arm64: join(dir, name("arm64")),
+  });
+  const fromEnv = process.env["SOURCE_DATE_EPOCH"];
+  return {
+    layout,
+    tarballs: per((arch) => `pullkey-installer-${version}-linux-${arch}.tar`),
+    executables: per((arch) => `pullkey-${version}-linux-${arch}`),
+    tag: `pullkey-installer:${version}`,
+    index: root.manifests[0].digest,
+    epoch: fromEnv
+      ? Number(fromEnv)
+      : Number(execFileSync("git", ["log", "-1", "--format=%ct", headCommit()], { cwd: REPO })),
+  };
 }

@@ -2,8 +2,9 @@
 // Builds pullkey: dist/pullkey.cjs (one esbuild bundle, run by any Node >= 20) and dist/pullkey
 // (a Node single executable application for this machine's architecture, embedding the pinned
 // runtime from scripts/sea, so nodes need no Node.js; scripts/sea/executable.mjs builds it).
-// `--bundle-only` skips the single executable; `--schema-only` regenerates
-// config/pullkey.schema.json from the zod schema.
+// `--bundle-only` skips the single executable; `--executable=<arch>=<file>` (repeatable) builds
+// that architecture's instead of dist/pullkey; `--build-id=<id>` replaces the random build id;
+// `--schema-only` regenerates config/pullkey.schema.json from the zod schema.
 import { execFileSync } from "node:child_process";
 import {
   chmodSync,
@@ -360,6 +361,20 @@ async function snapshotBundle() {
   });
 }
 
+/**
+ * The single executables to build: `--executable=<arch>=<file>` for each one asked for (a
+ * release asks for x64 and arm64, scripts/release), else the host's dist/pullkey.
+ */
+function executableTargets() {
+  const asked = argv
+    .filter((a) => a.startsWith("--executable="))
+    .map((a) => {
+      const [arch, ...file] = a.slice("--executable=".length).split("=");
+      return { arch, out: resolvePath(file.join("=")) };
+    });
+  return asked.length > 0 ? asked : [{ arch: HOST_ARCH, out: join(dist, "pullkey") }];
+}
+
 /** The host's pinned runtime (scripts/sea), which makes the snapshot and runs it. */
 function seaRuntime() {
   return join(root, "scripts", "sea", "node_modules", `node-linux-${HOST_ARCH}`, "bin", "node");
@@ -371,12 +386,9 @@ if (args.has("--schema-only")) {
   await bundle();
   if (!args.has("--bundle-only")) {
     await pinnedNode(HOST_ARCH, log);
-    await buildExecutable({
-      arch: HOST_ARCH,
-      bundle: await snapshotBundle(),
-      out: join(dist, "pullkey"),
-      seaConfig: SNAPSHOT_SEA_CONFIG,
-      log,
-    });
+    const main = await snapshotBundle();
+    for (const { arch, out } of executableTargets()) {
+      await buildExecutable({ arch, bundle: main, out, seaConfig: SNAPSHOT_SEA_CONFIG, log });
+    }
   }
 }

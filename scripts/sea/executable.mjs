@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../peers/run.mjs";
 import { checkArch, commandFor, ensureToolsFor, stripFor } from "./arch.mjs";
@@ -78,40 +78,44 @@ export async function buildExecutable({
   // Beside `out`, so the final rename stays on one filesystem.
   const work = mkdtempSync(join(dirname(out), `.${basename(out)}.sea-`));
   try {
-    // The blob records the main script's name (stack traces show it), so it is a plain file name
-    // in the work folder, never the build's own path.
+    // The blob records the main script's name (stack traces show it), and a startup snapshot
+    // records it as an absolute path: /proc/self/cwd names the work folder (the blob maker's
+    // working directory) the same way in every build, so the build's own path never gets in.
     copyFileSync(bundle, join(work, "pullkey.cjs"));
     writeFileSync(
       join(work, "sea-config.json"),
       JSON.stringify({
-        main: "pullkey.cjs",
+        main: "/proc/self/cwd/pullkey.cjs",
         output: "pullkey.blob",
         disableExperimentalSEAWarning: true,
         useCodeCache: true,
         ...seaConfig,
       }),
     );
+    // The executable starts as a copy of the pinned runtime. Debug symbols are a sixth of the
+    // binary and never used on a node.
+    const exe = join(work, "pullkey");
+    copyFileSync(node, exe);
+    chmodSync(exe, 0o755);
+    const strip = await run(stripFor(arch), ["--strip-all", exe]).catch((error) => ({
+      status: -1,
+      output: error.message,
+    }));
+    if (strip.status !== 0) {
+      log(`${stripFor(arch)} failed; the ${arch} executable keeps its symbols`);
+    }
     // The blob must be made by the runtime that runs it: the code cache (and a startup snapshot)
-    // is V8 machine code and heap for one architecture, so the target's own Node makes it.
-    // V8 stores string hashes in the cache, seeded at random per process; a fixed seed makes the
-    // blob the same bytes every time. The seed is not part of the cache's flag check, and the
-    // executable still seeds its own hashes at random when it runs.
-    const blobMaker = commandFor(arch, node, [
+    // is V8 machine code and heap for one architecture, so the target's own Node makes it: that
+    // copy, before the blob goes in, run by the same /proc/self/cwd name in every build (a
+    // snapshot keeps the runtime's path). V8 stores string hashes in the cache, seeded at random
+    // per process; a fixed seed makes the blob the same bytes every time. The seed is not part of
+    // the cache's flag check, and the executable still seeds its own hashes at random when it runs.
+    const blobMaker = commandFor(arch, "/proc/self/cwd/pullkey", [
       "--random-seed=1",
       "--experimental-sea-config",
       "sea-config.json",
     ]);
     await mustRun(blobMaker.command, blobMaker.args, { cwd: work });
-    const exe = join(work, "pullkey");
-    copyFileSync(node, exe);
-    chmodSync(exe, 0o755);
-    // Debug symbols are a sixth of the binary and never used on a node.
-    const strip = await run(stripFor(arch), ["--strip-all", exe]).catch((error) => ({
-      status: -1,
-      output: error.message,
-    }));
-    if (strip.status !== 0)
-      log(`${stripFor(arch)} failed; the ${arch} executable keeps its symbols`);
     // postject, Node's documented SEA injector; its harmless ELF note warnings stay quiet.
     const postject = createRequire(import.meta.url).resolve("postject/dist/cli.js");
     await mustRun(process.execPath, [
@@ -128,7 +132,7 @@ export async function buildExecutable({
     // Atomic: a kubelet (or a test) running the old file gets the old one or the new one.
     renameSync(exe, out);
     log(
-      `${relative(process.cwd(), out)} ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB, ${arch} (${version})`,
+      `${basename(out)} ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB, ${arch} (${version})`,
     );
     return version;
   } finally {

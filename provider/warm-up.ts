@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { run } from "./cli.js";
 import { readFileBounded } from "./files.js";
+import { awsSecretsManagerSource } from "./sources/aws-secrets-manager/source.js";
 import { forgetStateDirVerdicts } from "./state/folder.js";
 
 /**
@@ -11,8 +13,8 @@ import { forgetStateDirVerdicts } from "./state/folder.js";
  * exec runs are compiled when the snapshot is saved (V8 keeps their bytecode): a first exec (YAML
  * compiled and saved under stateDir), a cache hit on that compiled config, and a Vault rule,
  * which runs node-vault and axios up to the first use of node:http (which only loads at run
- * time, so that run fails). The AWS SDK is loaded but not run: its HTTP handler builds an
- * https.Agent inside a promise as soon as a client exists. All on a scratch folder removed
+ * time, so that run fails), and the AWS source, whose SDK client is given an HTTP handler that
+ * answers in memory. All on a scratch folder removed
  * afterwards. Nothing of it may survive into an exec: no handle, timer or file stays open,
  * module state that remembers a folder is forgotten, and the SDKs, which read process.env
  * themselves, see only fake keys and the scratch folder's missing AWS files, never the build
@@ -62,6 +64,7 @@ export async function warmUp(): Promise<void> {
       secret: { engine: "kv-v2", mount: "secret", path: "warm-up" },
     });
     await exec(["--config", vault], env, false);
+    await awsRead(dir, env);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -70,6 +73,46 @@ export async function warmUp(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     forgetStateDirVerdicts();
   }
+}
+
+/** A Secrets Manager read through the SDK, answered by an in-memory handler (no socket). */
+async function awsRead(dir: string, env: Record<string, string>): Promise<void> {
+  const body = JSON.stringify({
+    ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:warm-up",
+    Name: "warm-up",
+    VersionId: "warm-up",
+    SecretString: JSON.stringify({ username: "robot", password: "warm-up" }),
+    VersionStages: ["AWSCURRENT"],
+    CreatedDate: 1_700_000_000,
+  });
+  const source = awsSecretsManagerSource(
+    { type: "awsSecretsManager", secretId: "warm-up", region: "us-east-1" },
+    {
+      baseDir: dir,
+      readFile: (path) => readFileBounded(path),
+      env,
+      now: () => new Date(),
+      stateDir: dir,
+    },
+    {
+      requestHandler: {
+        handle: async () => ({
+          response: {
+            statusCode: 200,
+            headers: { "content-type": "application/x-amz-json-1.1" },
+            body: Readable.from([Buffer.from(body)]),
+          },
+        }),
+      },
+    },
+  );
+  const signal = new AbortController().signal;
+  const got = await source.fetch({
+    image: "docker.io/library/busybox",
+    registry: "docker.io",
+    signal,
+  });
+  if (got.password !== "warm-up") throw new Error("warm-up AWS read answered wrongly");
 }
 
 const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;

@@ -58,6 +58,11 @@ export interface AwsDeps {
   defaultCredentials?: AwsCredentials;
   /** Replaces HTTP_TIMEOUTS' connect and answer limits (throwing on timeout always stays on). */
   timeouts?: { connectionTimeout: number; requestTimeout: number };
+  /**
+   * Replaces the SDK's HTTP handler for Secrets Manager: the snapshot build (provider/warm-up.ts)
+   * answers in memory, as node:http cannot load while a snapshot is made.
+   */
+  requestHandler?: NonNullable<SecretsManagerClientConfig["requestHandler"]>;
 }
 
 /**
@@ -125,7 +130,7 @@ async function fetchSecret(
     ...(location.secretsManagerEndpoint ? { endpoint: location.secretsManagerEndpoint } : {}),
     ...(credentials ? { credentials } : {}),
     maxAttempts: MAX_ATTEMPTS,
-    requestHandler: { ...HTTP_TIMEOUTS, ...aws.timeouts },
+    requestHandler: aws.requestHandler ?? { ...HTTP_TIMEOUTS, ...aws.timeouts },
   });
   try {
     const out = await step("secretsManager", () =>

@@ -25,6 +25,8 @@ import { fileURLToPath } from "node:url";
 import { startAwsBackend } from "./bench-aws.mjs";
 import { coldStorm, describeStorm } from "./bench-storm.mjs";
 import { startVault } from "./peers/vault.mjs";
+import { HOST_ARCH } from "./sea/arch.mjs";
+import { buildExecutable } from "./sea/executable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Number(process.env.BENCH_RUNS ?? 60);
@@ -38,6 +40,10 @@ copyFileSync(join(root, "dist", "pullkey.cjs"), bundle);
 copyFileSync(join(root, "dist", "pullkey"), sea);
 chmodSync(bundle, 0o755);
 chmodSync(sea, 0o755);
+// The single executable as it was before the startup snapshot (issue 16): the bundle with V8's
+// code cache, built from the same bundle by the same builder, for a comparison in one run.
+const codeCacheSea = join(work, "pullkey-code-cache");
+await buildExecutable({ arch: HOST_ARCH, bundle, out: codeCacheSea, log: () => {} });
 
 // The kubelet passes its whole environment; NODE_EXTRA_CA_CERTS alone adds tens of ms to every
 // Node start (shared/reference/packaging.md), so it is measured as its own row, not everywhere.
@@ -279,6 +285,10 @@ const scenarios = [
   { name: "bundle, static source, cache off", argv: [bundle, "--config", noCache] },
   { name: "single executable, static source", argv: [sea, "--config", yamlHit] },
   { name: "single executable, static source, cache off", argv: [sea, "--config", noCache] },
+  {
+    name: "single executable with a code cache, no snapshot (before issue 16), static source",
+    argv: [codeCacheSea, "--config", yamlHit],
+  },
   { name: "single executable, AWS rule, cache hit", argv: [sea, "--config", awsHit], env: awsEnv },
   {
     name: "single executable, AWS rule, cache off (moto)",
@@ -300,12 +310,25 @@ const scenarios = [
     argv: [bundle, "--config", vaultMiss],
   },
   {
+    name: "single executable with a code cache, no snapshot, Vault AppRole + KV v2, cache off",
+    argv: [codeCacheSea, "--config", vaultMiss],
+  },
+  {
+    name: "single executable with a code cache, no snapshot, AWS rule, cache off (moto)",
+    argv: [codeCacheSea, "--config", awsMiss],
+    env: awsEnv,
+  },
+  {
     name: "single executable, first exec (fresh stateDir, config not compiled)",
     argv: () => [sea, "--config", fresh()],
   },
   {
     name: "bundle, first exec (fresh stateDir, config not compiled)",
     argv: () => [bundle, "--config", fresh()],
+  },
+  {
+    name: "single executable with a code cache, no snapshot, first exec",
+    argv: () => [codeCacheSea, "--config", fresh()],
   },
   ...(process.env.NODE_EXTRA_CA_CERTS
     ? [

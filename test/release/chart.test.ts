@@ -82,7 +82,32 @@ describe("the Helm chart", () => {
       values: { config: { pullkeyConfig: "rules: []", dockerConfig: "{}" } },
       error: "set pullkeyConfig or dockerConfig, not both",
     },
-    { name: "an unknown mode", values: { mode: "reinstall" }, error: 'mode is "reinstall"' },
+    // values.schema.json: helm checks the values before anything renders.
+    {
+      name: "an unknown mode",
+      values: { mode: "reinstall" },
+      error: "at '/mode': value must be one of 'install', 'uninstall'",
+    },
+    {
+      name: "a secret file name that is no Secret key",
+      values: { config: { dockerConfig: "{}", secretFiles: { "../ca.pem": "x" } } },
+      error: "'../ca.pem' does not match pattern",
+    },
+    {
+      name: "an install option without its dashes",
+      values: { config: { dockerConfig: "{}" }, install: { extraArgs: ["drop-in"] } },
+      error: "at '/install/extraArgs/0': 'drop-in' does not match pattern '^--'",
+    },
+    {
+      name: "a relative stage folder",
+      values: { config: { dockerConfig: "{}" }, stageDir: "var/lib/pullkey-installer" },
+      error: "at '/stageDir'",
+    },
+    {
+      name: "a misspelled value",
+      values: { config: { dockerConfig: "{}" }, canaryNodeLabels: "a" },
+      error: "additional properties 'canaryNodeLabels' not allowed",
+    },
     {
       name: "a secret file named like the config",
       values: { config: { pullkeyConfig: "rules: []", secretFiles: { "config.yaml": "a file" } } },
@@ -91,7 +116,7 @@ describe("the Helm chart", () => {
     {
       name: "an existing Secret of an unknown format",
       values: { config: { existingSecret: { name: "s", format: "yaml" } } },
-      error: 'config.existingSecret.format is "yaml"',
+      error: "at '/config/existingSecret/format': value must be one of 'pullkey', 'docker'",
     },
   ])("refuses to render $name, saying why", ({ values, error }) => {
     expect(() => render(binary, values)).toThrow(error);

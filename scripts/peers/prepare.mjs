@@ -4,7 +4,7 @@
 // several minutes) never races a test's hook timeout, and two Go builds never fight over the
 // machine's two cores. On a machine that has them (cached under $HOME/.cache/pullkey-test-peers),
 // this takes a second.
-import { ARCHES, ensureBusybox } from "../release/busybox.mjs";
+import { ensureBusybox, IMAGE_ARCHES } from "../release/busybox.mjs";
 import { clusterTierUnsupported, ensureClusterPeers } from "./cluster.mjs";
 import { ensureHarness, harnessReleases } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
@@ -53,7 +53,7 @@ const steps = [
   [
     "busybox-static (amd64, arm64) and crane",
     async () => {
-      for (const arch of ARCHES) await ensureBusybox(arch);
+      for (const arch of IMAGE_ARCHES) await ensureBusybox(arch);
       await ensureCrane();
     },
   ],

@@ -14,8 +14,8 @@ import { run } from "../peers/run.mjs";
 /** The pinned busybox-static release (Debian 12's), the same for every architecture. */
 export const BUSYBOX_VERSION = "1:1.35.0-4+deb12u1+b1";
 
-/** Image architectures (OCI/Go names, which are also Debian's for these two). */
-export const ARCHES = ["amd64", "arm64"];
+/** Image architectures, in OCI/Go/Debian names (scripts/sea/arch.mjs names them as Node does). */
+export const IMAGE_ARCHES = ["amd64", "arm64"];
 
 const log = (line) => process.stderr.write(`release: ${line}\n`);
 
@@ -27,7 +27,7 @@ export function busyboxPath(arch, version = BUSYBOX_VERSION) {
 
 /** Returns the static busybox for `arch`, downloading Debian's package on first use. */
 export async function ensureBusybox(arch, version = BUSYBOX_VERSION) {
-  if (!ARCHES.includes(arch)) throw new Error(`busybox: no image architecture ${arch}`);
+  if (!IMAGE_ARCHES.includes(arch)) throw new Error(`busybox: no image architecture ${arch}`);
   const binary = busyboxPath(arch, version);
   if (existsSync(binary)) return binary;
   const dir = join(binary, "..");
@@ -75,5 +75,5 @@ async function must(command, args, options) {
 
 // `node scripts/release/busybox.mjs` downloads (or finds) both and prints their paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const arch of ARCHES) process.stdout.write(`${await ensureBusybox(arch)}\n`);
+  for (const arch of IMAGE_ARCHES) process.stdout.write(`${await ensureBusybox(arch)}\n`);
 }

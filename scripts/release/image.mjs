@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { ARCHES, BUSYBOX_VERSION, ensureBusybox } from "./busybox.mjs";
+import { BUSYBOX_VERSION, ensureBusybox, IMAGE_ARCHES } from "./busybox.mjs";
 import { tarArchive } from "./tar.mjs";
 
 /** The image's repository name, in the tarballs' tags and the chart's default. */
@@ -74,7 +74,8 @@ export async function buildInstallerImage({
   const entry = readFileSync(ENTRY_SCRIPT);
   const images = [];
   for (const arch of Object.keys(executables).sort()) {
-    if (!ARCHES.includes(arch)) throw new Error(`image: no architecture ${arch} (${ARCHES})`);
+    if (!IMAGE_ARCHES.includes(arch))
+      throw new Error(`image: no architecture ${arch} (${IMAGE_ARCHES})`);
     const busybox = readFileSync(busyboxes[arch] ?? (await ensureBusybox(arch)));
     const layers = imageLayers({ executable: readFileSync(executables[arch]), busybox, entry });
     images.push(imageFor(arch, layers, { created, version }));

@@ -14,19 +14,21 @@ import { forgetStateDirVerdicts } from "./state/folder.js";
  * compiled and saved under stateDir), a cache hit on that compiled config, and a Vault rule,
  * which runs node-vault and axios up to the first use of node:http (which only loads at run
  * time, so that run fails), and the AWS source, whose SDK client is given an HTTP handler that
- * answers in memory. All on a scratch folder removed
- * afterwards. Nothing of it may survive into an exec: no handle, timer or file stays open,
- * module state that remembers a folder is forgotten, and the SDKs, which read process.env
- * themselves, see only fake keys and the scratch folder's missing AWS files, never the build
- * machine's ~/.aws.
+ * answers in memory. All on a scratch folder removed afterwards. Nothing of it may survive
+ * into an exec: no handle, timer or file stays open, module state that remembers a folder is
+ * forgotten, and the SDKs, which read process.env themselves, see only fake keys and AWS file
+ * paths that cannot exist, never the build machine's ~/.aws. The heap it leaves still differs
+ * between two builds (scratch names, times), so a snapshot with it is not yet reproducible.
  */
 export async function warmUp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pullkey-warm-up-"));
   const env = {
     AWS_ACCESS_KEY_ID: "AKIAWARMUP",
     AWS_SECRET_ACCESS_KEY: "warm-up",
-    AWS_CONFIG_FILE: join(dir, "aws-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, "aws-credentials"),
+    // Paths that can never exist, and are the same in every build: the SDK keeps what it read
+    // (nothing) under the path in the snapshot.
+    AWS_CONFIG_FILE: "/dev/null/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null/aws-credentials",
     AWS_EC2_METADATA_DISABLED: "true",
   };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

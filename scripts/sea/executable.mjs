@@ -3,12 +3,13 @@
 // script. Used by scripts/build.mjs (the host's dist/pullkey) and scripts/release (amd64 and
 // arm64). The output depends only on the bundle and the pinned runtime: no build path, time or
 // process id ends up in it, so two builds of one bundle are the same bytes.
+
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -20,6 +21,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../peers/run.mjs";
 import { checkArch, commandFor, ensureToolsFor, stripFor } from "./arch.mjs";
+import { claimFixedFolder } from "./fixed-folder.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -50,6 +52,35 @@ export async function pinnedNode(arch, log) {
   return node;
 }
 
+/**
+ * The blob maker's command run as pid 1 of a new pid namespace: a startup snapshot keeps the
+ * process id of the Node that made it, so only a fixed pid makes two builds the same bytes.
+ * unshare(1) needs root or unprivileged user namespaces; without either, the build still works
+ * and says that its snapshot holds a random pid.
+ */
+let unshareArgs;
+async function inOwnPidNamespace({ command, args }, log) {
+  if (unshareArgs === undefined) {
+    unshareArgs = null;
+    for (const candidate of [
+      ["--pid", "--fork"],
+      ["--user", "--map-root-user", "--pid", "--fork"],
+    ]) {
+      const probe = await run("unshare", [...candidate, "true"]).catch(() => ({ status: -1 }));
+      if (probe.status === 0) {
+        unshareArgs = candidate;
+        break;
+      }
+    }
+    if (unshareArgs === null) {
+      log("unshare cannot make a pid namespace here; a snapshot will hold this build's pid");
+    }
+  }
+  return unshareArgs
+    ? { command: "unshare", args: [...unshareArgs, command, ...args] }
+    : { command, args };
+}
+
 /** Runs a tool, showing its chatter only when it fails. */
 async function mustRun(command, args, options = {}) {
   const result = await run(command, args, options);
@@ -75,8 +106,15 @@ export async function buildExecutable({
   await ensureToolsFor(arch, `the ${arch} single executable`);
   const node = await pinnedNode(arch, log);
   mkdirSync(dirname(out), { recursive: true });
-  // Beside `out`, so the final rename stays on one filesystem.
-  const work = mkdtempSync(join(dirname(out), `.${basename(out)}.sea-`));
+  // At a path that follows from the inputs alone (scripts/sea/fixed-folder.mjs): a snapshot
+  // keeps the path of the runtime that made it.
+  const key = createHash("sha256")
+    .update(JSON.stringify({ arch, seaConfig, node: pinnedNodeVersion(arch) }))
+    .update(readFileSync(bundle))
+    .digest("hex")
+    .slice(0, 16);
+  const work = await claimFixedFolder(key);
+  const staged = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   try {
     // The blob records the main script's name (stack traces show it), and a startup snapshot
     // records it as an absolute path: /proc/self/cwd names the work folder (the blob maker's
@@ -115,7 +153,8 @@ export async function buildExecutable({
       "--experimental-sea-config",
       "sea-config.json",
     ]);
-    await mustRun(blobMaker.command, blobMaker.args, { cwd: work });
+    const isolated = await inOwnPidNamespace(blobMaker, log);
+    await mustRun(isolated.command, isolated.args, { cwd: work });
     // postject, Node's documented SEA injector; its harmless ELF note warnings stay quiet.
     const postject = createRequire(import.meta.url).resolve("postject/dist/cli.js");
     await mustRun(process.execPath, [
@@ -129,13 +168,17 @@ export async function buildExecutable({
     ]);
     const check = commandFor(arch, exe, ["version"]);
     const version = (await mustRun(check.command, check.args)).trim();
-    // Atomic: a kubelet (or a test) running the old file gets the old one or the new one.
-    renameSync(exe, out);
+    // Staged beside `out` and renamed: a kubelet (or a test) running the old file gets the old
+    // one or the new one, never half of either.
+    copyFileSync(exe, staged);
+    chmodSync(staged, 0o755);
+    renameSync(staged, out);
     log(
       `${basename(out)} ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB, ${arch} (${version})`,
     );
     return version;
   } finally {
+    rmSync(staged, { force: true });
     rmSync(work, { recursive: true, force: true });
   }
 }

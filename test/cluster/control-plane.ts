@@ -129,6 +129,8 @@ export async function startControlPlane(options: {
       `--api-audiences=${ISSUER}`,
       "--authorization-mode=Node,RBAC",
       "--enable-admission-plugins=NodeRestriction",
+      // The chart's installer container is privileged (it enters the node's mount namespace).
+      "--allow-privileged=true",
       "--profiling=false",
     ]);
     await waitFor(

@@ -39,7 +39,11 @@ import { AUDIENCE, JWT_ROLE, MOUNTS, trustCluster } from "./vault-jwt.js";
  * account's annotation names.
  */
 export interface ClusterWorld {
+  dir: string;
   peers: ClusterPeers;
+  /** pullkey's config (JSON text) and `pullkey install`'s KEP-4412 arguments on this node. */
+  pullkeyConfig: string;
+  installArgs: string[];
   moto: Moto;
   registry: NodeRegistry;
   vault: TestVault;
@@ -57,7 +61,12 @@ const PREFIX = "pullkey-cluster-";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 
 /** Sets the cluster up in beforeAll and takes it down in afterAll, even after a failure. */
-export function useCluster(): () => ClusterWorld {
+export function useCluster({
+  pullkey = "installed",
+}: {
+  /** "none": the node starts without pullkey (the DaemonSet installs it). */
+  pullkey?: "installed" | "none";
+} = {}): () => ClusterWorld {
   let world: ClusterWorld | undefined;
   let dir = "";
   const cleanups: (() => Promise<void>)[] = [];
@@ -165,23 +174,19 @@ export function useCluster(): () => ClusterWorld {
     };
     mkdirSync(join(dir, "inputs"));
     const configFile = join(dir, "inputs", "config.json");
-    writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+    const pullkeyConfig = JSON.stringify(config, null, 2);
+    writeFileSync(configFile, pullkeyConfig, { mode: 0o600 });
+    const installArgs = [
+      `--token-audience=${AUDIENCE}`,
+      "--token-cache-type=ServiceAccount",
+      `--optional-annotation=${AWS_ROLE_ANNOTATION}`,
+      "--kubelet-version=1.37",
+    ];
     const node = await startNode({
       peers,
       dir: join(dir, "node"),
       cgroup,
-      install: [
-        "--pullkey-config",
-        configFile,
-        "--token-audience",
-        AUDIENCE,
-        "--token-cache-type",
-        "ServiceAccount",
-        "--optional-annotation",
-        AWS_ROLE_ANNOTATION,
-        "--kubelet-version",
-        "1.37",
-      ],
+      install: pullkey === "none" ? "none" : ["--pullkey-config", configFile, ...installArgs],
       registries: [host],
       // The kubelet's API credentials where kubeadm puts them, in the node tree (bound at
       // /etc/kubernetes in the node's namespace), so doctor --root finds them as on a node.
@@ -194,7 +199,10 @@ export function useCluster(): () => ClusterWorld {
 
     let pushed = 0;
     world = {
+      dir,
       peers,
+      pullkeyConfig,
+      installArgs,
       moto,
       registry,
       vault,

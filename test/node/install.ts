@@ -33,6 +33,32 @@ export interface InstalledNode {
   output: string;
 }
 
+/**
+ * A node tree holding only the kubelet's unit, for a test that installs pullkey from inside the
+ * node (the DaemonSet): /etc/systemd/system is bound from the tree, so the unit is where the
+ * installer looks and its drop-in lands in the tree, and /etc/kubernetes (the kubelet's
+ * kubeconfig, the CredentialProviderConfig the installer writes).
+ */
+export async function bareNode(dir: string, unit: string): Promise<InstalledNode> {
+  const tree = join(dir, "tree");
+  mkdirSync(join(tree, dirname(UNIT)), { recursive: true });
+  writeFileSync(join(tree, UNIT), unit);
+  const line = await effectiveKubeletCommandLine(tree, { flavour: "systemd" });
+  if (line.problems.length > 0) throw new Error(`the kubelet unit: ${line.problems.join("; ")}`);
+  return {
+    tree,
+    kubeletArgs: line.args.map((a) => a.value),
+    providerConfig: "",
+    binDir: "",
+    pullkeyConfig: "",
+    binds: [dirname(UNIT), "/etc/kubernetes"].map((to) => {
+      mkdirSync(join(tree, to), { recursive: true });
+      return { from: join(tree, to), to };
+    }),
+    output: "",
+  };
+}
+
 /** Installs pullkey into `<dir>/tree` for a kubelet run by `unit`. */
 export async function installPullkey(
   dir: string,

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import type { NodePeers } from "../../scripts/peers/node.mjs";
 import type { NodeCgroup } from "./cgroups.js";
 import { imageTarball } from "./images.js";
-import { type InstalledNode, installPullkey } from "./install.js";
+import { bareNode, type InstalledNode, installPullkey } from "./install.js";
 import {
   containerdConfig,
   containerdSocket,
@@ -51,7 +51,12 @@ export interface TestNode {
   /** pullkey's own log (one line per exec), from the node's /var/log/pullkey.log. */
   pullkeyLog(): string;
   kubeletPid(): number | undefined;
-  restartKubelet(): Promise<void>;
+  /** Restarts the kubelet, with `argv` (argv[0] first) instead of its current command line. */
+  restartKubelet(argv?: string[]): Promise<void>;
+  /** containerd's pid: /proc/<it>/root is the node's file system as the kubelet sees it. */
+  namespacePid(): number | undefined;
+  /** Imports an image tarball into the node's containerd (what a pre-pulled image is). */
+  importImage(tarball: string): void;
   /** Where the node's /var/lib/pullkey (pullkey's stateDir) lands on the host. */
   stateDir: string;
   stop(): Promise<void>;
@@ -62,8 +67,11 @@ export interface NodeOptions {
   dir: string;
   /** The world's cgroups: the runtime joins `runtime`, the kubelet's pods go under `pods`. */
   cgroup: NodeCgroup;
-  /** `pullkey install` arguments besides --root, --flavour and --executable. */
-  install: string[];
+  /**
+   * `pullkey install` arguments besides --root, --flavour and --executable; "none" leaves the
+   * node without pullkey, its unit bound at /etc/systemd/system for an installer to find.
+   */
+  install: string[] | "none";
   /** Plain-HTTP loopback registries the runtime may pull from. */
   registries: string[];
   /** Mirrors: containerd's hosts.toml sends `docker.io` pulls to this loopback registry. */
@@ -120,11 +128,11 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
     mkdirSync(join(dir, "tree", dirname(path)), { recursive: true });
     writeFileSync(join(dir, "tree", path), text, { mode: 0o600 });
   }
-  const installed = await installPullkey(
-    dir,
-    kubeletUnit(peers.kubelet, dir, options.kubeletFlags),
-    options.install,
-  );
+  const unit = kubeletUnit(peers.kubelet, dir, options.kubeletFlags);
+  const installed =
+    options.install === "none"
+      ? await bareNode(dir, unit)
+      : await installPullkey(dir, unit, options.install);
   writeFileSync(
     join(dir, "ns.sh"),
     namespaceScript(dir, { binds: installed.binds, containerd: peers.containerd }),
@@ -137,9 +145,11 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
   const kubeletEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", ...options.env };
   let containerd: ChildProcess | undefined;
   let kubelet: ChildProcess | undefined;
+  let kubeletArgs = installed.kubeletArgs;
+  const ctr = [peers.ctr, "--address", containerdSocket(dir), "--namespace", "k8s.io"];
   const startKubelet = async () => {
     const nsenter = ["nsenter", `--target=${containerd?.pid}`, "--mount", "--"];
-    kubelet = start("kubelet", [...nsenter, ...installed.kubeletArgs], kubeletEnv);
+    kubelet = start("kubelet", [...nsenter, ...kubeletArgs], kubeletEnv);
     await waitFor(
       async () => {
         if (kubelet?.exitCode !== null) throw new Error(`the kubelet exited:\n${tail("kubelet")}`);
@@ -199,8 +209,13 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       return existsSync(file) ? readFileSync(file, "utf8") : "";
     },
     kubeletPid: () => kubelet?.pid,
-    async restartKubelet() {
+    namespacePid: () => containerd?.pid,
+    importImage(tarball) {
+      execFileSync(ctr[0] ?? "", [...ctr.slice(1), "images", "import", tarball], { stdio: "pipe" });
+    },
+    async restartKubelet(argv) {
       await stopGroup(kubelet);
+      if (argv) kubeletArgs = argv;
       await startKubelet();
     },
     async stop() {
@@ -218,7 +233,6 @@ export async function startNode(options: NodeOptions): Promise<TestNode> {
       ["unshare", "--mount", "--propagation", "private", "--", "sh", join(dir, "ns.sh")],
       { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
     );
-    const ctr = [peers.ctr, "--address", containerdSocket(dir), "--namespace", "k8s.io"];
     await waitFor(
       async () => {
         if (containerd?.exitCode !== null)

@@ -67,15 +67,21 @@ export async function startControlPlane(options: {
   const start = (name: string, argv: string[]) => {
     children.push(launch(logs, name, argv, { env, procs: options.procs }));
   };
+  // kubectl's discovery cache stays in the test's folder, not in $HOME/.kube.
+  const kubectlArgs = (identity: keyof ClusterPki["clients"]) => [
+    "--kubeconfig",
+    kubeconfigs[identity],
+    `--cache-dir=${join(dir, "kube-cache")}`,
+  ];
   const kubectlStatus: ControlPlane["kubectlStatus"] = (args, identity = "admin") =>
-    run(bins.kubectl, ["--kubeconfig", kubeconfigs[identity], ...args]);
+    run(bins.kubectl, [...kubectlArgs(identity), ...args]);
 
   const plane: ControlPlane = {
     server,
     issuer: ISSUER,
     kubeconfig: (identity) => kubeconfigs[identity],
     async kubectl(args, input) {
-      const result = await run(bins.kubectl, ["--kubeconfig", kubeconfigs.admin, ...args], input);
+      const result = await run(bins.kubectl, [...kubectlArgs("admin"), ...args], input);
       if (result.status !== 0) {
         throw new Error(`kubectl ${args.join(" ")} exited ${result.status}:\n${result.output}`);
       }

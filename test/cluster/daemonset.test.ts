@@ -110,6 +110,8 @@ async function helm(w: ClusterWorld, verb: "install" | "upgrade", mode: "install
       timeout: 60_000,
       env: {
         PATH: process.env["PATH"] ?? "",
+        // Helm's kube client caches discovery under $HOME/.kube: keep it in the test's folder.
+        HOME: join(dir, "home"),
         HELM_CACHE_HOME: join(dir, "cache"),
         HELM_CONFIG_HOME: join(dir, "config"),
         HELM_DATA_HOME: join(dir, "data"),

@@ -24,7 +24,9 @@ const TIERS = {
     "test/logs/**/*.test.ts",
     "test/metrics/**/*.test.ts",
   ],
-  e2e: ["test/e2e/**/*.test.ts"],
+  // test/chart: the Helm chart (helm lint and template, the API schema, pullkey install --dry-run
+  // with the built executable), which needs no release.
+  e2e: ["test/e2e/**/*.test.ts", "test/chart/**/*.test.ts"],
   conformance: ["test/conformance/**/*.test.ts"],
 };
 

@@ -1,4 +1,4 @@
-// Helm, for the chart tests (test/release/chart.test.ts: `helm lint`, `helm template`). Built
+// Helm, for the chart tests (test/chart/chart.test.ts: `helm lint`, `helm template`). Built
 // from the Go module proxy with `go install helm.sh/helm/v3/cmd/helm@<version>`, which uses
 // Helm's own go.mod, so the binary is the one its release would be. It is cached outside the
 // clone keyed by version; the folder is renamed into place when complete (publishBuild).

@@ -1,5 +1,5 @@
 // The Kubernetes API's OpenAPI v3 documents, which the chart tests validate rendered manifests
-// against (test/release/openapi.ts). They ship in the k8s.io/kubernetes module under
+// against (test/chart/openapi.ts). They ship in the k8s.io/kubernetes module under
 // api/openapi-spec/v3, so `go mod download` fetches them from the Go module proxy into Go's
 // module cache (shared with the conformance harness, which requires the same module), for the
 // release the harness pins: manifests are checked against the Kubernetes the tests run.

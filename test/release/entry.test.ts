@@ -8,9 +8,9 @@ import { ensureBusybox } from "../../scripts/release/busybox.mjs";
 import { ENTRY_SCRIPT, imageLayers } from "../../scripts/release/image.mjs";
 import { tarArchive } from "../../scripts/release/tar.mjs";
 import { HOST_ARCH } from "../../scripts/sea/arch.mjs";
+import { initContainer, render, secretFiles, VALUE_SETS } from "../chart/chart.js";
 import { copyRoot, removeRoots, snapshot } from "../install/harness.js";
 import { AS_ROOT } from "../root.js";
-import { initContainer, render, secretFiles, VALUE_SETS } from "./chart.js";
 import { releasedImage } from "./layout.js";
 
 /**

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureHelm } from "../../scripts/peers/helm.mjs";
 import { nodeTierUnsupported } from "../../scripts/peers/node.mjs";
 import { HOST_ARCH } from "../../scripts/sea/arch.mjs";
+import { initContainer, render, secretFiles, VALUE_SETS } from "../chart/chart.js";
 import { copyRoot, removeRoots } from "../install/harness.js";
-import { initContainer, render, secretFiles, VALUE_SETS } from "./chart.js";
 import { releasedImage, runAsync } from "./layout.js";
 
 /**

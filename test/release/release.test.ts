@@ -79,6 +79,19 @@ describe("a release of one commit", () => {
     20 * 60_000,
   );
 
+  it.each([
+    { arch: "amd64", machine: 0x3e },
+    { arch: "arm64", machine: 0xb7 },
+  ])(
+    "ships the $arch executable as a 64-bit Linux ELF program for that machine",
+    ({ arch, machine }) => {
+      const head = readFileSync(released(base(arch))).subarray(0, 20);
+      expect(head.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+      expect(head[4]).toBe(2); // ELFCLASS64
+      expect(head.readUInt16LE(18)).toBe(machine); // e_machine: EM_X86_64 or EM_AARCH64
+    },
+  );
+
   it("lists every file in SHA256SUMS, and sha256sum -c accepts them all", () => {
     const sums = readFileSync(released("SHA256SUMS"), "utf8");
     const names = sums

@@ -1,3 +1,4 @@
+import nodeCrypto from "node:crypto";
 import { startupSnapshot } from "node:v8";
 // Everything an exec may need, loaded at build time: the config compiler (YAML, zod), every
 // source with its SDK, the node-local cache, metrics and logs. Only the installer and doctor,
@@ -19,6 +20,16 @@ import { warmUp } from "./warm-up.js";
 // environment when called (STYLE.md 5), `debug` is replaced by a silent logger at build, and
 // test/e2e/snapshot.test.ts sets each variable that matters only at run time.
 startupSnapshot.setDeserializeMainFunction(runProcess);
+
+// Node serves randomUUID() from a batch of random bytes kept in the heap, so a batch drawn at
+// build time would be saved in the snapshot and replayed, the same UUIDs in the same order, by
+// every exec on every node (the AWS SDK's invocation ids draw from it during the warm-up). Every
+// caller, node:crypto's and Web Crypto's alike, gets fresh bytes per call instead.
+const uuidFromFreshBytes = nodeCrypto.randomUUID;
+const freshRandomUUID = (): ReturnType<typeof uuidFromFreshBytes> =>
+  uuidFromFreshBytes({ disableEntropyCache: true });
+Object.defineProperty(nodeCrypto, "randomUUID", { value: freshRandomUUID, writable: true });
+Object.defineProperty(globalThis.crypto, "randomUUID", { value: freshRandomUUID, writable: true });
 
 warmUp().catch((err: unknown) => {
   process.stderr.write(`snapshot warm-up failed: ${(err as Error).stack ?? err}\n`);

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -157,6 +158,47 @@ describe.each(ARTIFACTS)("environment read at run time ($name)", ({ path }) => {
     for (let round = 0; round < 2; round++) {
       const got = files.map((file) => credentials(exec(path, ["--config", file], REQUEST)));
       expect(got).toEqual(want);
+    }
+  });
+});
+
+/** A Secrets Manager stand-in that records each request's invocation id and answers "not found". */
+async function invocationIdRecorder(): Promise<{ url: string; ids: string[]; close: () => void }> {
+  const ids: string[] = [];
+  const server = createHttpServer((req, res) => {
+    ids.push(String(req.headers["amz-sdk-invocation-id"]));
+    req.resume();
+    res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+    res.end(JSON.stringify({ __type: "ResourceNotFoundException", message: "not here" }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, ids, close: () => server.close() };
+}
+
+describe.each(ARTIFACTS)("randomness drawn at run time ($name)", ({ path }) => {
+  it("gives every exec its own random UUIDs, never ones saved at build time", async () => {
+    const recorder = await invocationIdRecorder();
+    try {
+      const file = config({ type: "awsSecretsManager", secretId: "registries/missing" });
+      const env = {
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: recorder.url,
+        AWS_ACCESS_KEY_ID: "AKIASNAPSHOT",
+        AWS_SECRET_ACCESS_KEY: "snapshot-test-key",
+        AWS_CONFIG_FILE: join(dir, "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED: "true",
+      };
+      for (let round = 0; round < 3; round++) {
+        const result = await execAsync(path, ["--config", file], REQUEST, { env });
+        expect(result.status).toBe(1);
+      }
+      expect(recorder.ids).toHaveLength(3);
+      expect(recorder.ids.every((id) => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
+      expect(new Set(recorder.ids).size).toBe(3);
+    } finally {
+      recorder.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { renderCheckHelp } from "../doctor/checks.js";
 import { runDoctor } from "../doctor/doctor.js";
 import { type HttpClient, nodeHttpClient } from "../doctor/http.js";
 import { renderJson, renderText } from "../doctor/report.js";
@@ -12,20 +13,7 @@ import { liveAnswerDeps } from "./live-deps.js";
 export const DOCTOR_HELP = `pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR] [--name NAME]
 
 Checks, one line each, what a pull of IMAGE goes through on this node:
-  kubelet-flags     --image-credential-provider-config and --image-credential-provider-bin-dir
-                    on the kubelet's command line as its unit, drop-ins and environment files
-                    (or k3s/RKE2 config) give it, and which file and line set each; compared
-                    with the running kubelet's; skip off a node
-  kubelet-config    the CredentialProviderConfig is there and valid
-  kubelet-provider  it has pullkey's provider (the installed --name) whose matchImages match IMAGE
-  kubelet-binary    <bin-dir>/<name> exists and is executable
-  config            pullkey's config (--config, $PULLKEY_CONFIG, the kubelet entry's --config, default)
-  rule, source, credentials
-                    the rule for IMAGE, and a fetch from its source, past the node cache
-  registry          the registry accepts the credentials: /v2/ challenge, Basic or Bearer token,
-                    HEAD of the manifest (not counted as a Docker Hub pull)
-  ratelimit         Docker Hub's pulls left (no headers: not limited)
-
+${renderCheckHelp()}
 Never prints a password or token. Exit status 0 when no check fails, 1 otherwise, 2 usage error.
   --json       one JSON document instead of lines
   --root DIR   read the node's files under DIR instead of /: kubelet files, /proc, and the

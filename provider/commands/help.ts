@@ -16,8 +16,9 @@ Usage:
   pullkey install --executable FILE (--pullkey-config FILE | --docker-config FILE) [--dry-run]
                                        put pullkey on this node and into the kubelet's config
                                        (pullkey install --help for every option)
-  pullkey uninstall [--dry-run]        remove exactly what install added
-  pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR]
+  pullkey uninstall [--root DIR] [--dry-run] [--restart]
+                                       remove exactly what install added
+  pullkey doctor [IMAGE] [--config FILE] [--json] [--root DIR] [--name NAME]
                                        check the kubelet side, the config, the source and that
                                        the registry accepts the credentials (doctor --help)
   pullkey version                      print the version

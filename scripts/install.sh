@@ -78,7 +78,8 @@ case $binary in
   *) binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary") ;;
 esac
 
-# The single executable needs glibc on x86-64; find out now, before anything is written.
+# The single executable is built for one architecture (amd64 or arm64) and needs glibc: a
+# release for the wrong machine fails here, before anything is written.
 if ! version=$("$binary" version 2>&1); then
   die "$binary does not run on this node: $version"
 fi

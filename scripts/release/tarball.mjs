@@ -1,6 +1,6 @@
 // The release tarball of one architecture: a top folder pullkey-<version>-linux-<arch>/ holding
-// the executable (named `pullkey`, where install.sh looks for it), install.sh, the docs, the
-// license and the example configs. Modes are fixed here, not read from the checkout, so a umask
+// the executable (named `pullkey`, where install.sh looks for it), install.sh, README.md and
+// INSTALL.md with the docs/ folder their links point into, the license and the example configs. Modes are fixed here, not read from the checkout, so a umask
 // or a checkout's file modes cannot change the bytes; gzip carries no name or time.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ export function tarballEntries({ srcDir, executable, top }) {
     { path: `${top}/pullkey`, type: "file", mode: 0o755, data: readFileSync(executable) },
     { path: `${top}/config`, type: "dir", mode: 0o755 },
     { path: `${top}/config/examples`, type: "dir", mode: 0o755 },
+    { path: `${top}/docs`, type: "dir", mode: 0o755 },
   ];
   for (const [from, to, mode] of FILES) {
     entries.push({
@@ -31,16 +32,28 @@ export function tarballEntries({ srcDir, executable, top }) {
       data: readFileSync(join(srcDir, from)),
     });
   }
-  const examples = join(srcDir, "config", "examples");
-  for (const name of readdirSync(examples)) {
-    entries.push({
-      path: `${top}/config/examples/${name}`,
-      type: "file",
-      mode: 0o644,
-      data: readFileSync(join(examples, name)),
-    });
-  }
+  addTree(entries, srcDir, "config/examples", top);
+  // README.md and INSTALL.md link into docs/: without it those links are dead in the tarball.
+  addTree(entries, srcDir, "docs", top);
   return entries;
+}
+
+/** The files under `dir` of the source (not the folder itself), recursively, 0644 / 0755 dirs. */
+function addTree(entries, srcDir, dir, top) {
+  for (const item of readdirSync(join(srcDir, dir), { withFileTypes: true })) {
+    const path = `${dir}/${item.name}`;
+    if (item.isDirectory()) {
+      entries.push({ path: `${top}/${path}`, type: "dir", mode: 0o755 });
+      addTree(entries, srcDir, path, top);
+    } else if (item.isFile()) {
+      entries.push({
+        path: `${top}/${path}`,
+        type: "file",
+        mode: 0o644,
+        data: readFileSync(join(srcDir, path)),
+      });
+    }
+  }
 }
 
 /** The .tar.gz bytes for one architecture; every time in it is `epoch`. */

@@ -128,6 +128,7 @@ describe("a release of one commit", () => {
           return { mode, owner, time: `${date} ${clock}`, path };
         });
       const examples = readdirSync(join(REPO, "config", "examples")).sort();
+      const docs = readdirSync(join(REPO, "docs")).sort();
       expect(rows.map((r) => r.path)).toEqual(
         [
           "",
@@ -137,6 +138,8 @@ describe("a release of one commit", () => {
           "config/",
           "config/examples/",
           ...examples.map((name) => `config/examples/${name}`),
+          "docs/",
+          ...docs.map((name) => `docs/${name}`),
           "install.sh",
           "pullkey",
         ].map((path) => `${base(arch)}/${path}`),

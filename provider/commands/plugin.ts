@@ -58,7 +58,7 @@ export async function pluginCommand(
       afterAbort(budget.signal, GRACE_MS),
       () => outOfTime(budget, about.where),
     );
-    io.stdout(encodeResponse(answer.response));
+    writeResponse(io, encodeResponse(answer.response));
     status = EXIT_OK;
     for (const warning of warned) io.stderr(`pullkey: warning: ${warning}\n`);
   } catch (err) {
@@ -82,6 +82,23 @@ export async function pluginCommand(
   }
   budget.close();
   return status;
+}
+
+/**
+ * Writes the response. A kubelet that stopped reading (it gave up on the exec, or was restarted)
+ * leaves stdout a broken pipe (EPIPE) or closed (EBADF): a failure of its own, not INTERNAL.
+ */
+function writeResponse(io: Io, text: string): void {
+  try {
+    io.stdout(text);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new PullkeyError(
+      "OUTPUT_FAILED",
+      `cannot write the response to stdout${typeof code === "string" ? ` (${code})` : ""}: nothing is reading it (the kubelet closed it or gave up on the exec)`,
+      { cause: err },
+    );
+  }
 }
 
 async function answerWithin(

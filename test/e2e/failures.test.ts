@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AS_ROOT, NEEDS_ROOT } from "../root.js";
-import { ARTIFACTS, capturedOutputs, exec } from "./artifacts.js";
+import { ARTIFACTS, capturedOutputs, type Exec, exec, recordOutput } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 
 const SECRET = "failure-suite-secret-7f3a";
@@ -192,6 +193,25 @@ const failures: FailureCase[] = [
   },
 ];
 
+/** Runs an exec whose reader is gone: the read end of its stdout is closed before it answers. */
+function execReaderGone(path: string, args: readonly string[]): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { env: process.env });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const captured = { status, stdout: "", stderr };
+      recordOutput(captured);
+      resolve(captured);
+    });
+    child.stdin.end(REQUEST);
+  });
+}
+
 describe.each(ARTIFACTS)("the $name failing", ({ path }) => {
   it.for(failures)("reports $name in one stderr line, with nothing on stdout", (c, { skip }) => {
     if (c.uid !== undefined && !AS_ROOT) skip(NEEDS_ROOT);
@@ -214,6 +234,14 @@ describe.each(ARTIFACTS)("the $name failing", ({ path }) => {
     const result = exec(path, [], REQUEST, { env: { PULLKEY_CONFIG: "" } });
     expect(result.stderr).toBe(
       "pullkey: CONFIG_NOT_FOUND: cannot read config /etc/pullkey/config.yaml (the default; pass --config FILE or set PULLKEY_CONFIG): no such file\n",
+    );
+  });
+
+  it("fails with OUTPUT_FAILED in one stderr line when the kubelet has closed its stdout", async () => {
+    const result = await execReaderGone(path, ["--config", join(dir, "good.json")]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^pullkey: OUTPUT_FAILED: cannot write the response to stdout \(EPIPE\): [^\n]+\n$/,
     );
   });
 });

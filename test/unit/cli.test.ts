@@ -18,7 +18,12 @@ interface Captured {
 /** Runs pullkey in memory: the same run() the executables call, with buffers for the process. */
 async function pullkey(
   argv: string[],
-  options: { stdin?: string; tty?: boolean; env?: Record<string, string> } = {},
+  options: {
+    stdin?: string;
+    tty?: boolean;
+    env?: Record<string, string>;
+    stdoutFails?: string;
+  } = {},
 ): Promise<Captured> {
   let stdout = "";
   let stderr = "";
@@ -29,6 +34,10 @@ async function pullkey(
     readStdin: () => new TextEncoder().encode(options.stdin ?? ""),
     stdinIsTTY: options.tty ?? false,
     stdout: (text) => {
+      if (options.stdoutFails) {
+        const code = options.stdoutFails;
+        throw Object.assign(new Error(`${code}: write failed, write`), { code });
+      }
       stdout += text;
     },
     stderr: (text) => {
@@ -159,6 +168,23 @@ describe("plugin mode and usage", () => {
     expect(result.stdout.endsWith("}\n")).toBe(true);
     expect(result.stdout.trimEnd().split("\n")).toHaveLength(1);
   });
+
+  it.each(["EPIPE", "EBADF"])(
+    "fails with OUTPUT_FAILED, one line and no secret, when stdout cannot be written (%s)",
+    async (code) => {
+      const stdin = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
+      const result = await pullkey(["--config", join(dir, "config.yaml")], {
+        stdin,
+        stdoutFails: code,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe(
+        `pullkey: OUTPUT_FAILED: cannot write the response to stdout (${code}): nothing is reading it (the kubelet closed it or gave up on the exec)\n`,
+      );
+      expect(result.stderr).not.toContain(SECRET);
+    },
+  );
 
   it.each([
     { name: "an unknown command", argv: ["login"], says: 'unknown command "login"' },

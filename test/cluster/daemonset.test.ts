@@ -87,9 +87,6 @@ async function helm(w: ClusterWorld, verb: "install" | "upgrade", mode: "install
       image: { repository, tag, pullPolicy: "Never" },
       config: { pullkeyConfig: w.pullkeyConfig },
       install: { restart: false, extraArgs: ["--flavour=systemd", ...w.installArgs] },
-      // With the chart's 512Mi limit the uninstall init container was OOM-killed here (cgroup
-      // v1, where the 105 MiB executable's page cache, copied to the stage, is charged too).
-      resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "1Gi" } },
     }),
   );
   const renderer = join(dir, "host-pid.cjs");

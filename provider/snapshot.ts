@@ -23,11 +23,18 @@ startupSnapshot.setDeserializeMainFunction(runProcess);
 
 // Node serves randomUUID() from a batch of random bytes kept in the heap, so a batch drawn at
 // build time would be saved in the snapshot and replayed, the same UUIDs in the same order, by
-// every exec on every node (the AWS SDK's invocation ids draw from it during the warm-up). Every
-// caller, node:crypto's and Web Crypto's alike, gets fresh bytes per call instead.
-const uuidFromFreshBytes = nodeCrypto.randomUUID;
-const freshRandomUUID = (): ReturnType<typeof uuidFromFreshBytes> =>
-  uuidFromFreshBytes({ disableEntropyCache: true });
+// every exec on every node (the AWS SDK's invocation ids draw from it during the warm-up). Even
+// unbatched, Node keeps the last UUID's 16 bytes in a buffer of its own, which the snapshot
+// would save (different in every build). Every caller, node:crypto's and Web Crypto's alike,
+// gets a version 4 UUID from 16 fresh bytes per call instead, in a Buffer freed after it.
+type UUID = ReturnType<typeof nodeCrypto.randomUUID>;
+const freshRandomUUID = (): UUID => {
+  const bytes = nodeCrypto.randomBytes(16);
+  bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x40, 6); // version 4
+  bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8); // RFC 9562 variant
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
 Object.defineProperty(nodeCrypto, "randomUUID", { value: freshRandomUUID, writable: true });
 Object.defineProperty(globalThis.crypto, "randomUUID", { value: freshRandomUUID, writable: true });
 

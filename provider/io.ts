@@ -18,6 +18,11 @@ export interface Io {
   /** Permission bits of a file, for the warnings of `validate` and `get`. */
   fileMode(path: string): Promise<number>;
   now(): Date;
+  /**
+   * Waits `ms` before a retry; absent, a timer that the exec's deadline cuts short. The build's
+   * warm-up (warm-up.ts) passes one that does not wait, so its work never depends on timing.
+   */
+  sleep?(ms: number): Promise<void>;
   /** The user pullkey runs as; cache files must belong to it. */
   uid: number;
   /**

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
+import { externalDataInterceptor } from "@smithy/core/config";
 import { run } from "./cli.js";
 import { readFileBounded } from "./files.js";
 import { awsSecretsManagerSource } from "./sources/aws-secrets-manager/source.js";
@@ -17,11 +18,23 @@ import { forgetStateDirVerdicts } from "./state/folder.js";
  * answers in memory. All on a scratch folder removed afterwards. Nothing of it may survive
  * into an exec: no handle, timer or file stays open, module state that remembers a folder is
  * forgotten, and the SDKs, which read process.env themselves, see only fake keys and AWS file
- * paths that cannot exist, never the build machine's ~/.aws. The heap it leaves still differs
- * between two builds (scratch names, times), so a snapshot with it is not yet reproducible.
+ * paths that cannot exist, never the build machine's ~/.aws.
+ *
+ * Two builds must save the same heap (scripts/release checks the bytes), so nothing the warm-up
+ * leaves may depend on where, when or how fast it ran: its folder sits in the blob maker's own
+ * folder, whose path follows from the build's inputs (scripts/sea/fixed-folder.mjs); its runs
+ * see a fixed clock; no run waits on a deadline; and no Buffer it makes lands in Node's shared
+ * pool, which the snapshot would save with the lock records, nonces and times in it.
  */
 export async function warmUp(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "pullkey-warm-up-"));
+  // The blob maker runs as <fixed folder>/pullkey, which that build alone holds.
+  const dir = join(dirname(process.execPath), "warm-up");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { mode: 0o700 });
+  // Each Buffer gets its own memory, freed with it, instead of a slice of the 8 KiB pool, which
+  // keeps the bytes of every small Buffer made since it was started (file texts, lock records).
+  const poolSize = Buffer.poolSize;
+  Buffer.poolSize = 0;
   const env = {
     AWS_ACCESS_KEY_ID: "AKIAWARMUP",
     AWS_SECRET_ACCESS_KEY: "warm-up",
@@ -33,6 +46,14 @@ export async function warmUp(): Promise<void> {
   };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
+  // The SDK keeps the promise of every file read it made, for the life of the process; a failed
+  // read's Error holds the call stack it failed in, and with it the warm-up's whole client
+  // (handler, credentials, signing date), which the snapshot would then save. Its reads of the
+  // two files are answered from memory instead, and forgotten afterwards.
+  const sdkFileRecord = externalDataInterceptor.getFileRecord();
+  for (const file of [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]) {
+    externalDataInterceptor.interceptFile(file, "");
+  }
   try {
     const write = (name: string, text: string) => {
       writeFileSync(join(dir, name), text, { mode: 0o600 });
@@ -46,7 +67,9 @@ export async function warmUp(): Promise<void> {
           "apiVersion: pullkey/v1",
           "kind: PullkeyConfig",
           `stateDir: ${join(dir, `state-${name}`)}`,
-          "execTimeout: 1s",
+          // Never reached: a run that ends at a deadline does as much work as the machine's
+          // load allows, and V8 saves what ran (feedback, compiled code) in the snapshot.
+          "execTimeout: 30s",
           "rules:",
           "  - name: hub",
           "    preset: dockerhub",
@@ -74,8 +97,17 @@ export async function warmUp(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
     forgetStateDirVerdicts();
+    delete sdkFileRecord[env.AWS_CONFIG_FILE];
+    delete sdkFileRecord[env.AWS_SHARED_CREDENTIALS_FILE];
+    Buffer.poolSize = poolSize;
   }
+  // What the runs left in flight (handles closing, the SDK's streams ending) finishes in an order
+  // that varies build to build, and V8 saves what that work left behind; a short pause lets it
+  // all finish before the heap is saved (two builds then save the same bytes).
+  await delay(SETTLE_MS);
 }
+
+const SETTLE_MS = 100;
 
 /** A Secrets Manager read through the SDK, answered by an in-memory handler (no socket). */
 async function awsRead(dir: string, env: Record<string, string>): Promise<void> {
@@ -93,7 +125,7 @@ async function awsRead(dir: string, env: Record<string, string>): Promise<void> 
       baseDir: dir,
       readFile: (path) => readFileBounded(path),
       env,
-      now: () => new Date(),
+      now: warmUpClock,
       stateDir: dir,
     },
     {
@@ -117,6 +149,9 @@ async function awsRead(dir: string, env: Record<string, string>): Promise<void> 
   if (got.password !== "warm-up") throw new Error("warm-up AWS read answered wrongly");
 }
 
+/** The warm-up's clock: the same instant in every build, so no time it records differs. */
+const warmUpClock = () => new Date(Date.UTC(2025, 0, 1));
+
 const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
 
 /** One plugin run on in-memory stdio; fails the build unless it ends as `answers` says. */
@@ -134,7 +169,10 @@ async function exec(argv: string[], env: Record<string, string>, answers: boolea
     },
     readFile: (path, limit) => readFileBounded(path, limit),
     fileMode: async (path) => (await stat(path)).mode,
-    now: () => new Date(),
+    now: warmUpClock,
+    // Retries (the Vault run's) follow at once: how often a run retries within its deadline
+    // would otherwise depend on the build machine's load.
+    sleep: async () => {},
     uid: process.getuid?.() ?? 0,
   });
   if ((status === 0) !== answers) {

@@ -45,7 +45,7 @@ export function liveAnswerDeps(
       }),
     now: io.now,
     signal,
-    sleep: (ms) => delay(ms, undefined, { signal }).catch(() => undefined),
+    sleep: io.sleep ?? ((ms) => delay(ms, undefined, { signal }).catch(() => undefined)),
     throughCache: options.noCache
       ? undefined
       : nodeCache(config, {

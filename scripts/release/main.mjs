@@ -36,30 +36,34 @@ export async function release({ ref = "HEAD", out = join(root, "dist", "release"
   try {
     const pkg = JSON.parse(readFileSync(join(srcDir, "package.json"), "utf8"));
     const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
-    const build = await run(
-      process.execPath,
-      ["scripts/build.mjs", "--bundle-only", `--build-id=${commit.slice(0, 12)}`],
-      { cwd: srcDir, env },
-    );
-    if (build.status !== 0) throw new Error(`release: the bundle build failed:\n${build.output}`);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
-    // The commit's own builder, not the checkout's.
-    const sea = await import(pathToFileURL(join(srcDir, "scripts", "sea", "executable.mjs")).href);
+    const executables = {};
+    for (const { release: name } of Object.values(ARCHES)) {
+      executables[name] = join(out, `pullkey-${pkg.version}-linux-${name}`);
+    }
+    // The commit's own build, exactly as npm run build makes dist/pullkey (bundle, snapshot
+    // entry, single executable), once per architecture.
+    const build = await run(
+      process.execPath,
+      [
+        "scripts/build.mjs",
+        `--build-id=${commit.slice(0, 12)}`,
+        ...Object.entries(ARCHES).map(
+          ([arch, { release }]) => `--executable=${arch}=${executables[release]}`,
+        ),
+      ],
+      { cwd: srcDir, env },
+    );
+    if (build.status !== 0) throw new Error(`release: the build failed:\n${build.output}`);
+    for (const line of build.output.split("\n"))
+      if (line.includes(" MiB, ")) log(line.replace(/^build: /, ""));
     const lock = JSON.parse(
       readFileSync(join(srcDir, "scripts", "sea", "package-lock.json"), "utf8"),
     );
-    const executables = {};
     const runtimes = [];
     for (const [arch, { release: name }] of Object.entries(ARCHES)) {
       const base = `pullkey-${pkg.version}-linux-${name}`;
-      executables[name] = join(out, base);
-      await sea.buildExecutable({
-        arch,
-        bundle: join(srcDir, "dist", "pullkey.cjs"),
-        out: executables[name],
-        log,
-      });
       writeFileSync(
         join(out, `${base}.tar.gz`),
         tarball({ srcDir, executable: executables[name], top: base, epoch }),

@@ -1,10 +1,10 @@
 // A CycloneDX SBOM (https://cyclonedx.org/docs/1.6/json/) of what the release executables
-// contain: every npm package esbuild put into the bundle (read from its metafiles, main bundle
+// contain: every npm package esbuild put into the executables' bundle (read from its metafiles, main bundle
 // and lazy modules alike, so a package installed but never bundled is not listed) and the Node
 // runtime embedded for each architecture. Everything in it follows from the build: the time is
 // SOURCE_DATE_EPOCH and the serial number is derived from the commit.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The package folder of a bundled input path, e.g. "node_modules/@smithy/core" (nested too). */
@@ -60,7 +60,10 @@ const hashOf = (integrity) => {
  * node_modules); `runtimes` lists { arch, release, version, integrity } per embedded Node.
  */
 export function releaseSbom({ srcDir, version, commit, epoch, license, runtimes }) {
-  const meta = JSON.parse(readFileSync(join(srcDir, "dist", "meta.json"), "utf8"));
+  // The executables run the snapshot entry's bundle (scripts/build.mjs); older commits, the plain one.
+  const snapshotMeta = join(srcDir, "dist", "meta-snapshot.json");
+  const metaFile = existsSync(snapshotMeta) ? snapshotMeta : join(srcDir, "dist", "meta.json");
+  const meta = JSON.parse(readFileSync(metaFile, "utf8"));
   const byRef = new Map();
   for (const folder of bundledPackageFolders(meta)) {
     const pkg = JSON.parse(readFileSync(join(srcDir, folder, "package.json"), "utf8"));

@@ -9,6 +9,7 @@ import { createNodeCgroup, sweepAbandonedCgroups } from "../node/cgroups.js";
 import { imageTarball, push } from "../node/images.js";
 import { startNode, type TestNode } from "../node/node.js";
 import { NODE_NAME } from "../node/node-files.js";
+import { tearDown } from "../node/processes.js";
 import { type NodeRegistry, startNodeRegistry, USERS } from "../node/registry.js";
 import {
   startTestVault,
@@ -226,12 +227,7 @@ export function useCluster({
       ],
     };
   }, 60 * 60_000);
-  afterAll(async () => {
-    const errors: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => errors.push(e));
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (errors.length > 0) throw errors[0];
-  }, 120_000);
+  afterAll(() => tearDown(cleanups, dir), 120_000);
   return () => {
     if (!world) throw new Error("the cluster tier's world did not start");
     return world;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -61,4 +61,18 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(why());
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A tier's teardown: every cleanup runs, last pushed first, even after one fails; then the
+ * tier's folder goes; then the first failure is thrown, so nothing is left running behind it.
+ */
+export async function tearDown(
+  cleanups: (() => Promise<void>)[],
+  dir: string | undefined,
+): Promise<void> {
+  const errors: unknown[] = [];
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => errors.push(e));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (errors.length > 0) throw errors[0];
 }

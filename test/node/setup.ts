@@ -13,6 +13,7 @@ import {
 import { createNodeCgroup, sweepAbandonedCgroups } from "./cgroups.js";
 import { imageTarball, push } from "./images.js";
 import { startNode, type TestNode } from "./node.js";
+import { tearDown } from "./processes.js";
 import { type NodeRegistry, startNodeRegistry, USERS, type User } from "./registry.js";
 
 /**
@@ -193,12 +194,7 @@ export function useWorld(): () => World {
       ],
     };
   }, 60 * 60_000);
-  afterAll(async () => {
-    const errors: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => errors.push(e));
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (errors.length > 0) throw errors[0];
-  }, 60_000);
+  afterAll(() => tearDown(cleanups, dir), 60_000);
   return () => {
     if (!world) throw new Error("the node tier's world did not start");
     return world;

@@ -23,6 +23,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAwsBackend } from "./bench-aws.mjs";
+import { goPeerScenarios } from "./bench-go.mjs";
 import { coldStorm, describeStorm } from "./bench-storm.mjs";
 import { startVault } from "./peers/vault.mjs";
 import { HOST_ARCH } from "./sea/arch.mjs";
@@ -140,6 +141,7 @@ function once(scenario) {
   return new Promise((resolve, reject) => {
     const argv = typeof scenario.argv === "function" ? scenario.argv() : scenario.argv;
     const child = spawn(runner, [scenario.request ?? requestFile, ...argv], {
+      cwd: scenario.cwd,
       env: { ...baseEnv, ...scenario.env },
     });
     let stdout = "";
@@ -340,6 +342,16 @@ const scenarios = [
       ]
     : []),
 ];
+// Reference rows: the Go plugins for Vault, where their builds are cached (scripts/bench-go.mjs).
+const go = await goPeerScenarios({
+  address: vault.address,
+  api: vaultApi,
+  issuer,
+  podRequestFile,
+  work,
+  env: baseEnv,
+});
+scenarios.push(...go.scenarios);
 
 const loadBefore = loadavg()[0];
 // Warm the page cache, compile the configs and fill pullkey's own cache.
@@ -400,6 +412,7 @@ const rows = scenarios.map((s) => {
   const median = quantile(wall, 0.5);
   return `| ${s.name} | ${median.toFixed(1)} | ${quantile(wall, 0.9).toFixed(1)} | ${(median / floorWall).toFixed(2)}x | ${cpu.toFixed(1)} | ${(cpu / floorCpu).toFixed(2)}x | ${(cpu / runtimeCpu).toFixed(2)}x | ${rss.toFixed(1)} |`;
 });
+rows.push(...go.failedRows);
 
 const report = `# Benchmarks
 

@@ -22,7 +22,7 @@ const AUTH_MOUNT = "kubernetes";
 const ROLE = "bench";
 
 /**
- * The peers, each as the kubelet would configure it: flags or environment from the plugin's
+ * The peers, each as the kubelet would configure it: flags or a config file from the plugin's
  * README and source, and the request the kubelet would send it.
  */
 const PEERS = [
@@ -63,7 +63,7 @@ const PEERS = [
   },
 ];
 
-/** The cached build of `module`, newest peer.json first, or undefined. */
+/** The cached build of `module` (its peer.json and binary path), or undefined. */
 function findBuild(dir, module) {
   if (!existsSync(dir)) return undefined;
   const builds = readdirSync(dir)
@@ -102,7 +102,8 @@ function wrongAnswer(result) {
  * trusting `issuer`, role `bench` with the `bench` policy; the KV secret is the bench's own),
  * checks each peer's answer once and returns `{ scenarios, failedRows }`: a bench scenario per
  * peer that answered with the credentials, a table row per peer that did not. `api(method,
- * path, body)` calls Vault with the root token; `podRequestFile` is the bench's KEP-4412 request.
+ * path, body)` calls Vault with the root token; `podRequestFile` is the bench's KEP-4412 request;
+ * `env` is the environment every exec of the bench gets.
  */
 export async function goPeerScenarios({ address, api, issuer, podRequestFile, work, env }) {
   const dir = goPeersDir();
@@ -134,7 +135,7 @@ export async function goPeerScenarios({ address, api, issuer, podRequestFile, wo
     const name = `reference: Go plugin ${short} ${build.commit.slice(0, 12)}, Vault JWT login + KV v2 read`;
     const cwd = join(work, `go-${build.name}`);
     mkdirSync(cwd, { recursive: true });
-    const { argv, env: peerEnv = {}, annotations = {} } = setup({ address, cwd });
+    const { argv, annotations = {} } = setup({ address, cwd });
     // The same request, token and image; only the annotations the peer is configured to read.
     const request = join(cwd, "request.json");
     const body = { ...podRequest, serviceAccountAnnotations: annotations };
@@ -142,7 +143,7 @@ export async function goPeerScenarios({ address, api, issuer, podRequestFile, wo
     const check = spawnSync(build.binary, argv, {
       cwd,
       input: readFileSync(request),
-      env: { ...env, ...peerEnv },
+      env,
       encoding: "utf8",
       timeout: 30_000,
     });
@@ -158,7 +159,7 @@ export async function goPeerScenarios({ address, api, issuer, podRequestFile, wo
       failedRows.push(`| ${name}: failed, ${wrong}, not timed |`);
       continue;
     }
-    scenarios.push({ name, argv: [build.binary, ...argv], env: peerEnv, request, cwd });
+    scenarios.push({ name, argv: [build.binary, ...argv], request, cwd });
   }
   return { scenarios, failedRows };
 }

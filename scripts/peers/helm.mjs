@@ -1,18 +1,16 @@
 // Helm, for the chart tests (test/chart/chart.test.ts: `helm lint`, `helm template`). Built
 // from the Go module proxy with `go install helm.sh/helm/v3/cmd/helm@<version>`, which uses
 // Helm's own go.mod, so the binary is the one its release would be. It is cached outside the
-// clone keyed by version; the folder is renamed into place when complete (publishBuild).
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+// clone keyed by version; the folder is renamed into place when complete (buildInto).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { peerCacheRoot } from "./conformance.mjs";
-import { publishBuild, sweepAbandoned } from "./publish.mjs";
+import { buildInto } from "./publish.mjs";
 import { run } from "./run.mjs";
 
 /** The pinned Helm release. */
 export const HELM_VERSION = "v3.22.0";
-
-const log = (line) => process.stderr.write(`peers: ${line}\n`);
 
 /** Where this Helm version's binary lives once built. */
 export function helmBinaryPath(version = HELM_VERSION) {
@@ -23,42 +21,34 @@ export function helmBinaryPath(version = HELM_VERSION) {
 export async function ensureHelm({ version = HELM_VERSION } = {}) {
   const binary = helmBinaryPath(version);
   if (existsSync(binary)) return binary;
-  const dir = join(binary, "..");
-  const tmp = `${dir}.tmp-${process.pid}`;
-  sweepAbandoned(dir);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const started = Date.now();
-  log(`building helm ${version} (helm.sh/helm/v3/cmd/helm) with Go; takes a few minutes`);
-  try {
-    const ldflags = await releaseLdflags(version);
-    const result = await run(
-      "nice",
-      [
-        "-n",
-        "19",
-        "go",
-        "install",
-        "-trimpath",
-        `-ldflags=${ldflags}`,
-        `helm.sh/helm/v3/cmd/helm@${version}`,
-      ],
-      { cwd: tmp, env: { ...process.env, GOBIN: tmp, CGO_ENABLED: "0", GOFLAGS: "" } },
-    );
-    if (result.status !== 0) {
-      throw new Error(`go install helm@${version} exited ${result.status}:\n${result.output}`);
-    }
-    const check = await run(join(tmp, "helm"), ["version", "--short"]);
-    if (check.status !== 0 || !check.output.startsWith(version)) {
-      throw new Error(`helm version did not report ${version}:\n${check.output}`);
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  publishBuild(tmp, dir, binary);
-  log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return binary;
+  return buildInto({
+    dir: join(binary, ".."),
+    binary,
+    what: `helm ${version} (helm.sh/helm/v3/cmd/helm) with Go; takes a few minutes`,
+    build: async (tmp) => {
+      const ldflags = await releaseLdflags(version);
+      const result = await run(
+        "nice",
+        [
+          "-n",
+          "19",
+          "go",
+          "install",
+          "-trimpath",
+          `-ldflags=${ldflags}`,
+          `helm.sh/helm/v3/cmd/helm@${version}`,
+        ],
+        { cwd: tmp, env: { ...process.env, GOBIN: tmp, CGO_ENABLED: "0", GOFLAGS: "" } },
+      );
+      if (result.status !== 0) {
+        throw new Error(`go install helm@${version} exited ${result.status}:\n${result.output}`);
+      }
+      const check = await run(join(tmp, "helm"), ["version", "--short"]);
+      if (check.status !== 0 || !check.output.startsWith(version)) {
+        throw new Error(`helm version did not report ${version}:\n${check.output}`);
+      }
+    },
+  });
 }
 
 /**

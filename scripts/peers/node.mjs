@@ -12,11 +12,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { HARNESS_DIR, peerCacheRoot } from "./conformance.mjs";
 import { ensureDebianPackages } from "./debian.mjs";
 import { ensureKubernetes, kubernetesVersion, requiredVersion } from "./kubernetes.mjs";
-import { publishBuild, sweepAbandoned } from "./publish.mjs";
+import { buildInto } from "./publish.mjs";
 import { ensureRegistry, REGISTRY_BIN } from "./registry.mjs";
 import { run } from "./run.mjs";
-
-const log = (line) => process.stderr.write(`peers: ${line}\n`);
 
 /** The source of the program inside the tier's images (pause and hello). */
 export const IMAGE_PROGRAM_SOURCE = fileURLToPath(
@@ -114,32 +112,25 @@ async function ensureGoBinary({ name, key, pkg, file }) {
   const dir = join(peerCacheRoot(), key);
   const binary = join(dir, name);
   if (existsSync(binary)) return binary;
-  sweepAbandoned(dir);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const started = Date.now();
-  log(`building ${name} (${pkg ?? basename(file)}) with Go`);
-  try {
-    if (pkg) {
-      const mod = join(tmp, "module");
-      mkdirSync(mod);
-      for (const f of ["go.mod", "go.sum"]) cpSync(join(HARNESS_DIR, f), join(mod, f));
-      await go(["build", "-mod=mod", "-o", join(tmp, name), pkg], { cwd: mod });
-      rmSync(mod, { recursive: true, force: true });
-    } else {
-      await go(["build", "-trimpath", "-ldflags=-s -w", "-o", join(tmp, name), file], {
-        cwd: tmp,
-        env: { ...process.env, CGO_ENABLED: "0", GO111MODULE: "off" },
-      });
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  publishBuild(tmp, dir, binary);
-  log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return binary;
+  return buildInto({
+    dir,
+    binary,
+    what: `${name} (${pkg ?? basename(file)}) with Go`,
+    build: async (tmp) => {
+      if (pkg) {
+        const mod = join(tmp, "module");
+        mkdirSync(mod);
+        for (const f of ["go.mod", "go.sum"]) cpSync(join(HARNESS_DIR, f), join(mod, f));
+        await go(["build", "-mod=mod", "-o", join(tmp, name), pkg], { cwd: mod });
+        rmSync(mod, { recursive: true, force: true });
+      } else {
+        await go(["build", "-trimpath", "-ldflags=-s -w", "-o", join(tmp, name), file], {
+          cwd: tmp,
+          env: { ...process.env, CGO_ENABLED: "0", GO111MODULE: "off" },
+        });
+      }
+    },
+  });
 }
 
 async function go(args, options) {

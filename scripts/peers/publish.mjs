@@ -1,8 +1,10 @@
 // Every peer is built in a temp folder beside its cache folder (`<dir>.tmp-<pid>`) and renamed
 // into place when complete, so a killed build never leaves a half-made peer that a later run
 // would trust, and the next run can tell an abandoned temp folder by its dead builder's pid.
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
+
+const log = (line) => process.stderr.write(`peers: ${line}\n`);
 
 /** Moves the finished build `tmp` to `dir`; when another process got there first, keeps theirs. */
 export function publishBuild(tmp, dir, binary) {
@@ -13,6 +15,28 @@ export function publishBuild(tmp, dir, binary) {
     rmSync(tmp, { recursive: true, force: true });
     if (!existsSync(binary)) throw error;
   }
+}
+
+/**
+ * Runs `build(tmp)` in a fresh temp folder beside `dir` and publishes it as `dir` (a failed build
+ * leaves nothing behind); resolves with `binary`. `what` completes the log line "building ...".
+ */
+export async function buildInto({ dir, binary, what, build }) {
+  sweepAbandoned(dir);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const started = Date.now();
+  log(`building ${what}`);
+  try {
+    await build(tmp);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  publishBuild(tmp, dir, binary);
+  log(`built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return binary;
 }
 
 /** Removes half-made builds of `dir` (a whole source copy, or ~180 MB) whose builder was killed. */

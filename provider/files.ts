@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -91,6 +90,15 @@ export async function readNamedFile(
 }
 
 /**
+ * `bytes` random bytes as hex, for unique temp names and lock nonces. node:crypto is loaded on
+ * first use, not imported: a cache hit writes nothing, and loading it would cost a hit more CPU
+ * than the rest of its own work.
+ */
+export function randomHex(bytes: number): string {
+  return process.getBuiltinModule("node:crypto").randomBytes(bytes).toString("hex");
+}
+
+/**
  * Replaces a file atomically: a hidden temp file in the same folder (`.name.<pid>.<random>.tmp`,
  * which globs like `*.prom` or `*.json` skip), written with `mode`, optionally fsynced, then
  * renamed over the target, so a reader sees the old file or the new one, never half of either.
@@ -101,10 +109,7 @@ export async function writeFileAtomic(
   mode: number,
   options: { sync?: boolean } = {},
 ): Promise<void> {
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   try {
     const handle = await open(temp, "wx", mode);
     try {

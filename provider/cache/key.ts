@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { serviceAccountClaims } from "../protocol/token-claims.js";
+import { sha256Hex } from "../sha256.js";
 import type { ServiceAccountContext } from "../sources/source.js";
 
 /** What makes two fetches interchangeable: same rule, same source settings, same registry and pod identity. */
@@ -28,7 +28,7 @@ export function cacheKey(parts: CacheKeyParts): string {
     parts.registry,
     identity,
   ]);
-  return createHash("sha256").update(canonical).digest("hex");
+  return sha256Hex(canonical);
 }
 
 /**
@@ -40,7 +40,7 @@ export function serviceAccountIdentity(sa: ServiceAccountContext): unknown {
   const claims = serviceAccountClaims(sa.token);
   const who = claims
     ? [claims.namespace, claims.name, claims.uid ?? ""]
-    : [`sha256:${createHash("sha256").update(sa.token).digest("hex")}`];
+    : [`sha256:${sha256Hex(sa.token)}`];
   return [who, sortKeys(sa.annotations)];
 }
 

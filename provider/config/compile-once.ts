@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { sha256Hex } from "../sha256.js";
 import { privateFolder } from "../state/folder.js";
 import { tryLock } from "../state/lock.js";
 import { type CompiledConfigKey, readCompiled, writeCompiled } from "./compiled.js";
@@ -30,7 +30,7 @@ export async function compileOnce(
   if (stored) return { config: stored, warnings: [] };
   const folder = await privateFolder(stateDir, "config", uid, true);
   if (!folder.ok) return compileAndStore(key, uid, compile);
-  const lockPath = join(folder.dir, `${createHash("sha256").update(key.file).digest("hex")}.lock`);
+  const lockPath = join(folder.dir, `${sha256Hex(key.file)}.lock`);
   const waitUntil = Date.now() + WAIT_MS;
   for (let pause = 20; ; pause = Math.min(250, Math.ceil(pause * 1.5))) {
     let attempt: Awaited<ReturnType<typeof tryLock>>;

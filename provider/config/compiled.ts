@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256Hex } from "../sha256.js";
 import { readPrivateJson, writePrivateJson } from "../state/file.js";
 import { privateFolder } from "../state/folder.js";
 import { pullkeyBuild, pullkeyVersion } from "../version.js";
@@ -21,7 +21,7 @@ export interface CompiledConfigKey {
 export function compiledKey(file: string, bytes: Uint8Array): CompiledConfigKey {
   return {
     file,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: sha256Hex(bytes),
     // The build, not only the version: two builds of 0.1.0 may compile a config differently.
     version: `${pullkeyVersion()}+${pullkeyBuild()}`,
   };
@@ -51,7 +51,7 @@ async function compiledPath(
 ): Promise<string | undefined> {
   const folder = await privateFolder(stateDir, "config", uid, create);
   if (!folder.ok) return undefined;
-  return join(folder.dir, `${createHash("sha256").update(file).digest("hex")}.json`);
+  return join(folder.dir, `${sha256Hex(file)}.json`);
 }
 
 /** The compiled config for this exact content and version, if pullkey stored one. */

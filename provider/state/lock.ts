@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { link, lstat, unlink, writeFile } from "node:fs/promises";
+import { randomHex } from "../files.js";
 import { readPrivateFile } from "./file.js";
 
 /**
@@ -85,7 +85,7 @@ async function create(path: string, options: LockOptions): Promise<HeldLock | un
     pid: process.pid,
     uid: options.uid,
     until: options.until,
-    nonce: randomBytes(8).toString("hex"),
+    nonce: randomHex(8),
   };
   const temp = `${path}.${owner.nonce}.tmp`;
   try {
@@ -154,7 +154,7 @@ function decodeOwner(bytes: Buffer, uid: number): LockOwner | undefined {
  */
 async function breakIfSame(path: string, judged: Found, uid: number): Promise<boolean> {
   const breaker = `${path}.break`;
-  const nonce = randomBytes(8).toString("hex");
+  const nonce = randomHex(8);
   const temp = `${breaker}.${nonce}.tmp`;
   try {
     await writeFile(temp, nonce, { flag: "wx", mode: 0o600 });

@@ -10,10 +10,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, capturedOutputs, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
-import { type MotoRig, password, startMotoRig } from "./support/moto-rule.js";
+import { type MotoRig, password, request, startMotoRig } from "./support/moto-rule.js";
 
 // The node-local cache in front of a network source (Secrets Manager on moto, behind a proxy that
 // counts requests and can hang), through both built executables, with the faults a node meets:
@@ -21,6 +22,7 @@ import { type MotoRig, password, startMotoRig } from "./support/moto-rule.js";
 const HUB = "cache-hub-FIXTURE-c1";
 const TEAM = "cache-team-FIXTURE-c2";
 const AS_ROOT = process.getuid?.() === 0;
+const preload = fileURLToPath(new URL("./support/record-loaded-modules.cjs", import.meta.url));
 let rig: MotoRig;
 let n = 0;
 
@@ -51,6 +53,24 @@ describe.each(ARTIFACTS)("the $name with its node-local cache", ({ name: artifac
     // Our entry's remaining freshness bounds the kubelet's cache, so rotation is not delayed.
     expect(JSON.parse(second.stdout).cacheDuration).toMatch(/^(9m|10m0s)/);
   });
+
+  // Loading node:crypto costs a hit more CPU than the rest of its own work (provider/sha256.ts).
+  // The bundle only: the single executable holds whatever its build-time start-up loaded.
+  it.runIf(artifact === "bundle")(
+    "answers from the cache without loading node:crypto",
+    async () => {
+      const { file, folder } = fresh();
+      expect(password(await rig.exec(path, file))).toBe(HUB);
+      const log = join(folder, "loaded-modules.log");
+      const hit = await execAsync(path, ["--config", file], request(), {
+        env: { ...rig.env(), NODE_OPTIONS: `--require ${preload}`, LOADED_MODULES_LOG: log },
+      });
+      expect(password(hit)).toBe(HUB);
+      const modules = readFileSync(log, "utf8").split("\n");
+      expect(modules).toContain("NativeModule fs");
+      expect(modules.filter((m) => /crypto/.test(m))).toEqual([]);
+    },
+  );
 
   // The single executable only: 50 cold starts of each artifact at once would measure the test
   // machine's load more than pullkey (the bundle's storm runs with its own budget in outage.test.ts).

@@ -1,4 +1,3 @@
-import { isIPv6 } from "node:net";
 import { goQuoteBytes } from "./quote.js";
 import { type GoBytes, type GoResult, goBytes, goText } from "./result.js";
 
@@ -101,6 +100,9 @@ function parseHost(host: GoBytes): GoResult<GoBytes> {
     const zone = zoneAt < 0 ? { value: "" } : goUnescape(literal.slice(zoneAt), "zone");
     if ("error" in zone) return zone;
     // netip.ParseAddr: an IPv6 address, with a non-empty zone after "%" if any; IPv4 is refused.
+    // node:net is loaded here, not imported: it brings streams and sockets with it, which only
+    // this rare bracketed host needs, and every exec parses image names.
+    const { isIPv6 } = process.getBuiltinModule("node:net");
     if (!isIPv6(address.value) || zone.value === "%") {
       return { error: `invalid host: ${goQuoteBytes(address.value + zone.value)} is not IPv6` };
     }

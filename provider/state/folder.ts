@@ -59,12 +59,12 @@ async function check(dir: string, uid: number, create: boolean): Promise<StateDi
       if (!create) return { ok: false, problem: `${dir} does not exist` };
       // Create only below a folder that passes the checks: never inside a foreign one.
       const parent = await nearestExisting(dirname(dir));
-      const problem = await chainProblem(parent, uid, true);
+      const { problem } = await chainProblem(parent, uid, true);
       if (problem) return { ok: false, problem };
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
-    const problem = await chainProblem(dir, uid, false);
-    return problem ? { ok: false, problem } : { ok: true, dir: await realpath(dir) };
+    const { problem, real } = await chainProblem(dir, uid, false);
+    return problem ? { ok: false, problem } : { ok: true, dir: real };
   } catch (err) {
     return { ok: false, problem: `${dir}: ${(err as { code?: string }).code ?? "unusable"}` };
   }
@@ -81,16 +81,24 @@ async function nearestExisting(dir: string): Promise<string> {
   }
 }
 
-/** Why `dir`, the folders on its way, or its resolved form cannot be trusted; undefined when they can. */
+/**
+ * Why `dir`, the folders on its way, or its resolved form cannot be trusted (undefined when they
+ * can), and the resolved form.
+ */
 async function chainProblem(
   dir: string,
   uid: number,
   ancestorOnly: boolean,
-): Promise<string | undefined> {
+): Promise<{ problem: string | undefined; real: string }> {
+  const real = await realpath(dir);
   const lexical = prefixes(dir);
-  const real = prefixes(await realpath(dir));
+  const resolved = prefixes(real);
+  // Usually no symlink is on the way: the resolved chain is the same folders, judged once.
+  const chains = sameList(lexical, resolved) ? [lexical] : [lexical, resolved];
   const judge = async (path: string, last: boolean, parentSticky: boolean) => {
-    const [link, info] = await Promise.all([lstat(path), stat(path)]);
+    const link = await lstat(path);
+    // A symlink is judged by where it leads, and by its owner inside a sticky folder.
+    const info = link.isSymbolicLink() ? await stat(path) : link;
     const ownerOk = (owner: number) => owner === 0 || owner === uid;
     if (parentSticky && !ownerOk(link.uid))
       return `${path} is owned by uid ${link.uid} inside a folder anyone may write to`;
@@ -102,15 +110,19 @@ async function chainProblem(
       return `${path} is writable by group or other (mode ${(info.mode & 0o7777).toString(8)})`;
     return othersWrite ? "sticky" : undefined;
   };
-  for (const chain of [lexical, real]) {
+  for (const chain of chains) {
     let parentSticky = false;
     for (const [i, path] of chain.entries()) {
       const verdict = await judge(path, !ancestorOnly && i === chain.length - 1, parentSticky);
-      if (verdict !== undefined && verdict !== "sticky") return verdict;
+      if (verdict !== undefined && verdict !== "sticky") return { problem: verdict, real };
       parentSticky = verdict === "sticky";
     }
   }
-  return undefined;
+  return { problem: undefined, real };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** `/a/b/c` → `/`, `/a`, `/a/b`, `/a/b/c`. */

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type ErrorCode, PullkeyError } from "./errors.js";
+import { close, fchmod, fstat, fsync, open, read, rename, rm, writeFile } from "./fs-async.js";
 
 /** Turns a Node fs error into the few words an operator needs ("no such file", "permission denied"). */
 export function describeFsError(err: unknown): string {
@@ -48,16 +48,16 @@ export function formatBytes(bytes: number): string {
  * it, the error's code is EFBIG, which describeFsError words with the limit.
  */
 export async function readFileBounded(path: string, limit = MAX_FILE_BYTES): Promise<Uint8Array> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fd = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const info = await handle.stat();
+    const info = await fstat(fd);
     if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
     if (info.size > limit) throw tooLarge(limit);
     const chunks: Uint8Array[] = [];
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      const { bytesRead } = await read(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -65,7 +65,7 @@ export async function readFileBounded(path: string, limit = MAX_FILE_BYTES): Pro
     }
     return Buffer.concat(chunks, total);
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }
 
@@ -111,14 +111,14 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   try {
-    const handle = await open(temp, "wx", mode);
+    const fd = await open(temp, "wx", mode);
     try {
-      await handle.writeFile(data);
+      await writeFile(fd, data);
       // The umask may have narrowed the mode given to open().
-      await handle.chmod(mode);
-      if (options.sync) await handle.sync();
+      await fchmod(fd, mode);
+      if (options.sync) await fsync(fd);
     } finally {
-      await handle.close();
+      await close(fd);
     }
     await rename(temp, path);
   } catch (err) {

@@ -1,6 +1,6 @@
-import { readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { ErrorCode } from "../errors.js";
+import { readdir, unlink } from "../fs-async.js";
 import type { RegistryCredential } from "../sources/source.js";
 import { readPrivateJson, writePrivateJson } from "../state/file.js";
 import { type LockAttempt, type LockOptions, tryLock } from "../state/lock.js";

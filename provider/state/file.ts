@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import { writeFileAtomic } from "../files.js";
+import { close, fstat, open, read, write } from "../fs-async.js";
 
 /**
  * Private state files under stateDir: what pullkey wrote itself and reads back on a later exec
@@ -57,22 +57,17 @@ export async function readPrivateFile(
   path: string,
   options: PrivateReadOptions,
 ): Promise<PrivateFile | undefined> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(path, OPEN_FLAGS);
-    const info = await handle.stat();
+    fd = await open(path, OPEN_FLAGS);
+    const info = await fstat(fd);
     if (distrust(info, options) !== undefined) return undefined;
     // Read at most one byte past the cap: a file that grew after fstat is refused too.
     const from = Math.min(options.from ?? 0, info.size);
     const buffer = Buffer.alloc(Math.min(info.size, options.maxBytes) - from + 1);
     let filled = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        filled,
-        buffer.length - filled,
-        from + filled,
-      );
+      const { bytesRead } = await read(fd, buffer, filled, buffer.length - filled, from + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
       if (filled === buffer.length) return undefined;
@@ -82,7 +77,7 @@ export async function readPrivateFile(
   } catch {
     return undefined;
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) await close(fd).catch(() => undefined);
   }
 }
 
@@ -128,7 +123,7 @@ export const MAX_RECORD_BYTES = 4096;
 export async function appendRecord(path: string, line: string, uid: number): Promise<void> {
   const bytes = Buffer.from(line.endsWith("\n") ? line : `${line}\n`, "utf8");
   if (bytes.length > MAX_RECORD_BYTES) throw new Error("record too long");
-  const handle = await open(
+  const fd = await open(
     path,
     constants.O_WRONLY |
       constants.O_APPEND |
@@ -138,11 +133,11 @@ export async function appendRecord(path: string, line: string, uid: number): Pro
     0o600,
   );
   try {
-    const problem = distrust(await handle.stat(), { uid, maxBytes: Infinity, secret: false });
+    const problem = distrust(await fstat(fd), { uid, maxBytes: Infinity, secret: false });
     if (problem) throw new Error(`${path} is ${problem}`);
-    const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
+    const { bytesWritten } = await write(fd, bytes, 0, bytes.length);
     if (bytesWritten !== bytes.length) throw new Error(`short append to ${path}`);
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }

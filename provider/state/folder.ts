@@ -1,5 +1,5 @@
-import { chmod, lstat, mkdir, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, sep } from "node:path";
+import { chmod, lstat, mkdir, realpath, stat } from "../fs-async.js";
 
 /**
  * Whether a stateDir may be used, checked the way ssh's StrictModes checks ~/.ssh: the folder

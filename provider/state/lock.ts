@@ -1,5 +1,5 @@
-import { link, lstat, unlink, writeFile } from "node:fs/promises";
 import { randomHex } from "../files.js";
+import { link, lstat, unlink, writeFile } from "../fs-async.js";
 import { readPrivateFile } from "./file.js";
 
 /**

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 // layer or above: then no import points up and no two folders import each other.
 const LAYERS: readonly { modules: readonly string[]; why: string }[] = [
   {
-    modules: ["errors", "version", "abort", "sha256"],
-    why: "what every module shares: codes, version, deadlines, hashing",
+    modules: ["errors", "version", "abort", "sha256", "fs-async"],
+    why: "what every module shares: codes, version, deadlines, hashing, awaited fs calls",
   },
   {
     modules: ["files", "io", "net-errors"],

@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { access, stat } from "../../fs-async.js";
 
 /**
  * Where helpers are looked for when the source sets no `credentialHelperDir`: systemd's default

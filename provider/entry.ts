@@ -5,7 +5,7 @@ import { readFileBounded } from "./files.js";
 import { EXIT_FAILURE } from "./io.js";
 
 // Wires the live process into run(), for both entry points: main.ts (the bundle) and
-// snapshot.ts (the single executable). fs.readSync/writeSync on fds 0 and 1 start faster than
+// sea/core.ts (the single executable). fs.readSync/writeSync on fds 0 and 1 start faster than
 // process.stdin/stdout streams, and being synchronous they have finished before process.exit().
 
 function readStdin(limit: number): Uint8Array {

@@ -1,59 +1,34 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Readable } from "node:stream";
-import { setTimeout as delay } from "node:timers/promises";
-import { externalDataInterceptor } from "@smithy/core/config";
 import { run } from "./cli.js";
 import { readFileBounded } from "./files.js";
-import { awsSecretsManagerSource } from "./sources/aws-secrets-manager/source.js";
-import { forgetStateDirVerdicts } from "./state/folder.js";
 
 /**
- * Runs the plugin's own paths at build time, inside the snapshot builder, so the functions an
- * exec runs are compiled when the snapshot is saved (V8 keeps their bytecode): a first exec (YAML
- * compiled and saved under stateDir), a cache hit on that compiled config, and a Vault rule,
- * which runs node-vault and axios up to the first use of node:http (which only loads at run
- * time, so that run fails), and the AWS source, whose SDK client is given an HTTP handler that
- * answers in memory. All on a scratch folder removed afterwards. Nothing of it may survive
- * into an exec: no handle, timer or file stays open, module state that remembers a folder is
- * forgotten, and the SDKs, which read process.env themselves, see only fake keys and AWS file
- * paths that cannot exist, never the build machine's ~/.aws.
+ * Runs the plugin's own paths at build time, through the single executable's core (sea/warm.ts),
+ * so that the functions an exec runs are compiled when each module's code cache is written: a
+ * first exec (YAML compiled and saved under stateDir), a cache hit on that compiled config, a
+ * Vault rule, which runs node-vault and axios up to a refused connection on the discard port,
+ * and the AWS source, whose SDK client is given an HTTP handler that answers in memory. All on
+ * `dir`, a scratch folder the caller removes.
  *
- * Two builds must save the same heap (scripts/release checks the bytes), so nothing the warm-up
- * leaves may depend on where, when or how fast it ran: its folder sits in the blob maker's own
- * folder, whose path follows from the build's inputs (scripts/sea/fixed-folder.mjs); its runs
- * see a fixed clock; no run waits on a deadline; and no Buffer it makes lands in Node's shared
- * pool, which the snapshot would save with the lock records, nonces and times in it.
+ * A code cache holds code, never the values the warm-up made, so nothing of the build machine
+ * reaches an exec. What must not vary is which functions run, or two builds would write
+ * different caches (scripts/release checks the bytes): the runs see a fixed clock, retries follow
+ * at once, no run waits on a deadline, and the SDKs, which read process.env themselves, see only
+ * fake keys and AWS file paths that cannot exist, never the build machine's ~/.aws.
  */
-export async function warmUp(): Promise<void> {
-  // The blob maker runs as <fixed folder>/pullkey, which that build alone holds.
-  const dir = join(dirname(process.execPath), "warm-up");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { mode: 0o700 });
-  // Each Buffer gets its own memory, freed with it, instead of a slice of the 8 KiB pool, which
-  // keeps the bytes of every small Buffer made since it was started (file texts, lock records).
-  const poolSize = Buffer.poolSize;
-  Buffer.poolSize = 0;
+export async function warmUp(dir: string): Promise<void> {
   const env = {
     AWS_ACCESS_KEY_ID: "AKIAWARMUP",
     AWS_SECRET_ACCESS_KEY: "warm-up",
-    // Paths that can never exist, and are the same in every build; the SDK's reads of them are
-    // answered from memory below, so nothing of the build machine's files is read or kept.
     AWS_CONFIG_FILE: "/dev/null/aws-config",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null/aws-credentials",
     AWS_EC2_METADATA_DISABLED: "true",
   };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
-  // The SDK keeps the promise of every file read it made, for the life of the process; a failed
-  // read's Error holds the call stack it failed in, and with it the warm-up's whole client
-  // (handler, credentials, signing date), which the snapshot would then save. Its reads of the
-  // two files are answered from memory instead, and forgotten afterwards.
-  const sdkFileRecord = externalDataInterceptor.getFileRecord();
-  for (const file of [env.AWS_CONFIG_FILE, env.AWS_SHARED_CREDENTIALS_FILE]) {
-    externalDataInterceptor.interceptFile(file, "");
-  }
   try {
     const write = (name: string, text: string) => {
       writeFileSync(join(dir, name), text, { mode: 0o600 });
@@ -68,7 +43,7 @@ export async function warmUp(): Promise<void> {
           "kind: PullkeyConfig",
           `stateDir: ${join(dir, `state-${name}`)}`,
           // Never reached: a run that ends at a deadline does as much work as the machine's
-          // load allows, and V8 saves what ran (feedback, compiled code) in the snapshot.
+          // load allows, and which functions it compiled would vary with it.
           "execTimeout: 30s",
           "rules:",
           "  - name: hub",
@@ -81,7 +56,7 @@ export async function warmUp(): Promise<void> {
     for (let i = 0; i < 2; i++) await exec(["--config", local], env, true);
     write("role-id", "warm-up\n");
     write("secret-id", "warm-up\n");
-    // Port 9 (discard) is never dialled: node:http is not loadable while the snapshot is built.
+    // Port 9 (discard) on loopback: nothing listens, so every try is refused at once.
     const vault = config("vault", {
       type: "vault",
       address: "http://127.0.0.1:9",
@@ -95,21 +70,8 @@ export async function warmUp(): Promise<void> {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    rmSync(dir, { recursive: true, force: true });
-    forgetStateDirVerdicts();
-    delete sdkFileRecord[env.AWS_CONFIG_FILE];
-    delete sdkFileRecord[env.AWS_SHARED_CREDENTIALS_FILE];
-    Buffer.poolSize = poolSize;
   }
-  // Let the event loop go round once more (a timer, not setImmediate) before the heap is saved:
-  // what the runs leave to the loop's later phases (finished fs requests, closing handles) ran
-  // in a varying order otherwise, and about one build in two saved a heap 8 bytes larger and a
-  // function's interrupt budget changed. With even a 0 ms timer, 5 of 5 builds were identical;
-  // 100 ms leaves room for a slow (emulated arm64) build.
-  await delay(SETTLE_MS);
 }
-
-const SETTLE_MS = 100;
 
 /** A Secrets Manager read through the SDK, answered by an in-memory handler (no socket). */
 async function awsRead(dir: string, env: Record<string, string>): Promise<void> {
@@ -121,6 +83,8 @@ async function awsRead(dir: string, env: Record<string, string>): Promise<void> 
     VersionStages: ["AWSCURRENT"],
     CreatedDate: 1_700_000_000,
   });
+  // The same lazily loaded module the registry loads for an AWS rule.
+  const { awsSecretsManagerSource } = await import("./sources/aws-secrets-manager/source.js");
   const source = awsSecretsManagerSource(
     { type: "awsSecretsManager", secretId: "warm-up", region: "us-east-1" },
     {

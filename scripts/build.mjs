@@ -19,15 +19,15 @@ import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { brotliCompressSync } from "node:zlib";
 import { build } from "esbuild";
-import { HOST_ARCH } from "./sea/arch.mjs";
-import { buildExecutable, pinnedNode } from "./sea/executable.mjs";
 import {
   axiosWithoutWebGlobals,
   lazyBuiltinKeys,
   lazyBuiltins,
   QUIET_ALIASES,
-  SNAPSHOT_SEA_CONFIG,
-} from "./snapshot-plugins.mjs";
+} from "./bundle-plugins.mjs";
+import { HOST_ARCH } from "./sea/arch.mjs";
+import { warmCodeCaches } from "./sea/code-cache.mjs";
+import { buildExecutable, pinnedNode } from "./sea/executable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -165,7 +165,7 @@ const builtinsByRequire = {
  * Embeds each lazy module; `metafiles` collects each one's esbuild metafile by file name, so
  * dist/meta.json can show which inputs (an SDK, the YAML parser) went where.
  */
-function embedLazyModules(metafiles, lazyModules, plugins) {
+function embedLazyModules(metafiles, lazyModules, plugins, assets) {
   return {
     name: "embed-lazy-modules",
     setup(pluginBuild) {
@@ -206,19 +206,29 @@ function embedLazyModules(metafiles, lazyModules, plugins) {
             axiosWithoutWebGlobals,
           ],
         });
-        // Brotli shrinks the embedded code about fourfold, and V8 must scan every byte of the
-        // main bundle's source at start-up; decompressing costs only the execs that use it.
-        const packed = brotliCompressSync(inner.outputFiles[0].contents).toString("base64");
         const filename = lazyModules.get(args.path) ?? LAZY_PACKAGES.get(args.path);
         metafiles[filename] = inner.metafile;
+        // The single executable's core: the module is an asset of its own, compiled with its
+        // code cache by the loader provider/sea/main.ts installs (provider/sea/modules.ts).
+        // The bundle: the module is embedded as a string. Brotli shrinks it about fourfold, and
+        // V8 must scan every byte of the bundle's source at start-up; decompressing costs only
+        // the execs that use it.
+        assets?.set(filename, inner.outputFiles[0].text);
+        const compile = assets
+          ? [
+              `const wrapped = globalThis[Symbol.for("pullkey.loadModule")](${JSON.stringify(filename)});`,
+            ]
+          : [
+              'const { runInThisContext } = require("node:vm");',
+              'const { brotliDecompressSync } = require("node:zlib");',
+              `const code = brotliDecompressSync(Buffer.from(${JSON.stringify(brotliCompressSync(inner.outputFiles[0].contents).toString("base64"))}, "base64")).toString("utf8");`,
+              `const wrapped = runInThisContext("(function (exports, require, module) {" + code + "\\n})", { filename: ${JSON.stringify(filename)} });`,
+            ];
         return {
           loader: "js",
           resolveDir: root,
           contents: [
-            'const { runInThisContext } = require("node:vm");',
-            'const { brotliDecompressSync } = require("node:zlib");',
-            `const code = brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, "base64")).toString("utf8");`,
-            `const wrapped = runInThisContext("(function (exports, require, module) {" + code + "\\n})", { filename: ${JSON.stringify(filename)} });`,
+            ...compile,
             // What the lazy module asks of the main bundle (mainBundleModules): its shared
             // modules, and the other lazy modules, each compiled at most once.
             "const fromMain = {",
@@ -251,38 +261,30 @@ function embedLazyModules(metafiles, lazyModules, plugins) {
 }
 
 /**
- * The modules the single executable's snapshot leaves out: the installer and doctor are for
- * humans, so they stay compressed strings compiled on use, and every exec's snapshot is smaller.
- * Everything else an exec may need is loaded and warmed up at build time (provider/snapshot.ts).
- */
-const SNAPSHOT_LAZY_MODULES = new Map(
-  ["provider/commands/install.ts", "provider/commands/doctor.ts"].map((f) => [
-    f,
-    LAZY_MODULES.get(f),
-  ]),
-);
-
-/**
- * Bundles `entry` into dist/`name`. The bundle (provider/main.ts) embeds every LAZY_MODULES
- * entry; the snapshot entry (provider/snapshot.ts) only SNAPSHOT_LAZY_MODULES. Both get
- * stand-ins for the built-ins an exec rarely uses (lazyBuiltins: axios loads http2 and tls when
- * it loads, a Vault call over http uses neither), listed as the `node` that will run the output
- * has them. `meta` names the metafile written to dist.
+ * Bundles `entry` into `outDir`/`name`. The bundle (provider/main.ts) embeds every LAZY_MODULES
+ * entry as a string; the single executable's core (provider/sea/core.ts) is given `assets`, a Map
+ * that receives each lazy module's code instead (embedLazyModules). Both get stand-ins for the
+ * built-ins an exec rarely uses (lazyBuiltins: axios loads http2 and tls when it loads, a Vault
+ * call over http uses neither), listed as the `node` that will run the output has them. `meta`
+ * names the metafile written to dist, if any.
  */
 async function bundle({
   entry = "provider/main.ts",
   name = "pullkey.cjs",
+  outDir = dist,
   meta = "meta.json",
   lazyModules = LAZY_MODULES,
+  assets,
+  shebang = true,
   node = process.execPath,
 } = {}) {
   const keys = lazyBuiltinKeys((argv) => execFileSync(node, argv, { encoding: "utf8" }));
   const plugins = [lazyBuiltins(keys)];
-  mkdirSync(dist, { recursive: true });
-  const final = join(dist, name);
+  mkdirSync(outDir, { recursive: true });
+  const final = join(outDir, name);
   // Built beside the final name and renamed into place: a kubelet (or a test) running the old
   // file at that moment gets the old one or the new one, never half of either.
-  const outfile = join(dist, `.${name}.${process.pid}.tmp`);
+  const outfile = join(outDir, `.${name}.${process.pid}.tmp`);
   const lazyMetafiles = {};
   const result = await build({
     ...common,
@@ -292,7 +294,7 @@ async function bundle({
     format: "cjs",
     minify: true,
     legalComments: "none",
-    banner: { js: "#!/usr/bin/env node" },
+    ...(shebang ? { banner: { js: "#!/usr/bin/env node" } } : {}),
     define: {
       PULLKEY_VERSION: JSON.stringify(pkg.version),
       PULLKEY_BUILD: JSON.stringify(buildId),
@@ -302,17 +304,19 @@ async function bundle({
     alias: QUIET_ALIASES,
     metafile: true,
     plugins: [
-      embedLazyModules(lazyMetafiles, lazyModules, plugins),
+      embedLazyModules(lazyMetafiles, lazyModules, plugins, assets),
       axiosWithoutWebGlobals,
       ...plugins,
     ],
   });
   // What went into the main bundle and into each lazily compiled module: the tests read it to
   // prove an SDK is compiled only with its source (test/e2e/lazy-modules.test.ts).
-  writeFileSync(
-    join(dist, meta),
-    `${JSON.stringify({ main: result.metafile, lazy: lazyMetafiles }, null, 1)}\n`,
-  );
+  if (meta) {
+    writeFileSync(
+      join(dist, meta),
+      `${JSON.stringify({ main: result.metafile, lazy: lazyMetafiles }, null, 1)}\n`,
+    );
+  }
   chmodSync(outfile, 0o755);
   renameSync(outfile, final);
   const inputs = Object.entries(result.metafile.outputs[relative(root, outfile)]?.inputs ?? {})
@@ -348,17 +352,39 @@ async function schema() {
 }
 
 /**
- * dist/pullkey-snapshot.cjs: the single executable's main script, run once at build time by the
- * embedded runtime to make the startup snapshot (`useSnapshot`, provider/snapshot.ts).
+ * dist/sea: what the single executable is made of (provider/sea). main.cjs is its main script; it
+ * loads pullkey-core.cjs (the plugin, run as the bundle's main.ts runs it), and the core each lazy
+ * module as it needs it, every one from the executable's assets with the code cache that warm.cjs
+ * writes at build time (scripts/sea/code-cache.mjs). modules.json lists the lazy modules.
  */
-async function snapshotBundle() {
-  return bundle({
-    entry: "provider/snapshot.ts",
-    name: "pullkey-snapshot.cjs",
-    meta: "meta-snapshot.json",
-    lazyModules: SNAPSHOT_LAZY_MODULES,
-    node: seaRuntime(),
+async function seaModules() {
+  const dir = join(dist, "sea");
+  rmSync(dir, { recursive: true, force: true });
+  const node = seaRuntime();
+  const assets = new Map();
+  await bundle({
+    entry: "provider/sea/core.ts",
+    name: "pullkey-core.cjs",
+    outDir: dir,
+    meta: "meta-sea.json",
+    assets,
+    shebang: false,
+    node,
   });
+  for (const [file, code] of assets) writeFileSync(join(dir, file), code);
+  writeFileSync(join(dir, "modules.json"), `${JSON.stringify([...assets.keys()])}\n`);
+  for (const part of ["main", "warm"]) {
+    await bundle({
+      entry: `provider/sea/${part}.ts`,
+      name: `${part}.cjs`,
+      outDir: dir,
+      meta: null,
+      lazyModules: new Map(),
+      shebang: false,
+      node,
+    });
+  }
+  return dir;
 }
 
 /**
@@ -375,7 +401,7 @@ function executableTargets() {
   return asked.length > 0 ? asked : [{ arch: HOST_ARCH, out: join(dist, "pullkey") }];
 }
 
-/** The host's pinned runtime (scripts/sea), which makes the snapshot and runs it. */
+/** The host's pinned runtime (scripts/sea): the single executable's modules are bundled for it. */
 function seaRuntime() {
   return join(root, "scripts", "sea", "node_modules", `node-linux-${HOST_ARCH}`, "bin", "node");
 }
@@ -386,9 +412,20 @@ if (args.has("--schema-only")) {
   await bundle();
   if (!args.has("--bundle-only")) {
     await pinnedNode(HOST_ARCH, log);
-    const main = await snapshotBundle();
+    const modules = await seaModules();
     for (const { arch, out } of executableTargets()) {
-      await buildExecutable({ arch, bundle: main, out, seaConfig: SNAPSHOT_SEA_CONFIG, log });
+      const warm = await warmCodeCaches({ arch, modules, log });
+      try {
+        await buildExecutable({
+          arch,
+          bundle: join(modules, "main.cjs"),
+          out,
+          seaConfig: { assets: warm.assets },
+          log,
+        });
+      } finally {
+        warm.remove();
+      }
     }
   }
 }

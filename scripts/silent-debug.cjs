@@ -1,4 +1,4 @@
-// Stands in for the `debug` package in every build (scripts/snapshot-plugins.mjs, QUIET_ALIASES):
+// Stands in for the `debug` package in every build (scripts/bundle-plugins.mjs, QUIET_ALIASES):
 // the same API, and loggers that never log, whatever DEBUG says.
 const never = () => false;
 function createDebug(namespace) {

@@ -42,8 +42,8 @@ export async function release({ ref = "HEAD", out = join(root, "dist", "release"
     for (const { release: name } of Object.values(ARCHES)) {
       executables[name] = join(out, `pullkey-${pkg.version}-linux-${name}`);
     }
-    // The commit's own build, exactly as npm run build makes dist/pullkey (bundle, snapshot
-    // entry, single executable), once per architecture.
+    // The commit's own build, exactly as npm run build makes dist/pullkey (bundle, the single
+    // executable's modules and their code caches), once per architecture.
     const build = await run(
       process.execPath,
       [

@@ -60,9 +60,10 @@ const hashOf = (integrity) => {
  * node_modules); `runtimes` lists { arch, release, version, integrity } per embedded Node.
  */
 export function releaseSbom({ srcDir, version, commit, epoch, license, runtimes }) {
-  // The executables run the snapshot entry's bundle (scripts/build.mjs); older commits, the plain one.
-  const snapshotMeta = join(srcDir, "dist", "meta-snapshot.json");
-  const metaFile = existsSync(snapshotMeta) ? snapshotMeta : join(srcDir, "dist", "meta.json");
+  // The executables run the core and its lazy modules (scripts/build.mjs, dist/sea); commits
+  // before it, the bundle's.
+  const seaMeta = join(srcDir, "dist", "meta-sea.json");
+  const metaFile = existsSync(seaMeta) ? seaMeta : join(srcDir, "dist", "meta.json");
   const meta = JSON.parse(readFileSync(metaFile, "utf8"));
   const byRef = new Map();
   for (const folder of bundledPackageFolders(meta)) {

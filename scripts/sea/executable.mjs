@@ -1,15 +1,15 @@
 // Builds a Node single executable application (SEA) for one architecture: the pinned Node
-// runtime for that architecture (scripts/sea/package.json) with the bundle injected as its main
-// script. Used by scripts/build.mjs (the host's dist/pullkey) and scripts/release (amd64 and
-// arm64). The output depends only on the bundle and the pinned runtime: no build path, time or
-// process id ends up in it, so two builds of one bundle are the same bytes.
+// runtime for that architecture (scripts/sea/package.json) with a main script and its assets
+// injected (scripts/build.mjs: provider/sea/main.ts and the modules it loads). Used by scripts/build.mjs (the host's dist/pullkey) and scripts/release (amd64 and
+// arm64). The output depends only on its inputs and the pinned runtime: no build path, time or
+// process id ends up in it, so two builds of the same inputs are the same bytes.
 
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -17,11 +17,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../peers/run.mjs";
 import { checkArch, commandFor, ensureToolsFor, stripFor } from "./arch.mjs";
-import { claimFixedFolder } from "./fixed-folder.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -52,35 +52,6 @@ export async function pinnedNode(arch, log) {
   return node;
 }
 
-/**
- * The blob maker's command run as pid 1 of a new pid namespace: a startup snapshot keeps the
- * process id of the Node that made it, so only a fixed pid makes two builds the same bytes.
- * unshare(1) needs root or unprivileged user namespaces; without either, the build still works
- * and says that its snapshot holds a random pid.
- */
-let unshareArgs;
-async function inOwnPidNamespace({ command, args }, log) {
-  if (unshareArgs === undefined) {
-    unshareArgs = null;
-    for (const candidate of [
-      ["--pid", "--fork"],
-      ["--user", "--map-root-user", "--pid", "--fork"],
-    ]) {
-      const probe = await run("unshare", [...candidate, "true"]).catch(() => ({ status: -1 }));
-      if (probe.status === 0) {
-        unshareArgs = candidate;
-        break;
-      }
-    }
-    if (unshareArgs === null) {
-      log("unshare cannot make a pid namespace here; a snapshot will hold this build's pid");
-    }
-  }
-  return unshareArgs
-    ? { command: "unshare", args: [...unshareArgs, command, ...args] }
-    : { command, args };
-}
-
 /** Runs a tool, showing its chatter only when it fails. */
 async function mustRun(command, args, options = {}) {
   const result = await run(command, args, options);
@@ -93,7 +64,7 @@ async function mustRun(command, args, options = {}) {
 /**
  * Builds the single executable for `arch` from `bundle` (one CommonJS file) into `out`,
  * replacing it atomically, and returns what `out version` prints (run under qemu when `arch` is
- * not the host's). `seaConfig` adds fields to sea-config.json (e.g. `useSnapshot: true`).
+ * not the host's). `seaConfig` adds fields to sea-config.json (e.g. `assets`: name to file).
  */
 export async function buildExecutable({
   arch,
@@ -106,19 +77,12 @@ export async function buildExecutable({
   await ensureToolsFor(arch, `the ${arch} single executable`);
   const node = await pinnedNode(arch, log);
   mkdirSync(dirname(out), { recursive: true });
-  // At a path that follows from the inputs alone (scripts/sea/fixed-folder.mjs): a snapshot
-  // keeps the path of the runtime that made it.
-  const key = createHash("sha256")
-    .update(JSON.stringify({ arch, seaConfig, node: pinnedNodeVersion(arch) }))
-    .update(readFileSync(bundle))
-    .digest("hex")
-    .slice(0, 16);
-  const work = await claimFixedFolder(key);
+  const work = mkdtempSync(join(tmpdir(), "pullkey-sea-"));
   const staged = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   try {
-    // The blob records the main script's name (stack traces show it), and a startup snapshot
-    // records it as an absolute path: /proc/self/cwd names the work folder (the blob maker's
-    // working directory) the same way in every build, so the build's own path never gets in.
+    // The blob records the main script's name (stack traces show it): /proc/self/cwd names the
+    // work folder (the blob maker's working directory) the same way in every build, so the
+    // build's own path never gets in.
     copyFileSync(bundle, join(work, "pullkey.cjs"));
     writeFileSync(
       join(work, "sea-config.json"),
@@ -142,19 +106,17 @@ export async function buildExecutable({
     if (strip.status !== 0) {
       log(`${stripFor(arch)} failed; the ${arch} executable keeps its symbols`);
     }
-    // The blob must be made by the runtime that runs it: the code cache (and a startup snapshot)
-    // is V8 machine code and heap for one architecture, so the target's own Node makes it: that
-    // copy, before the blob goes in, run by the same /proc/self/cwd name in every build (a
-    // snapshot keeps the runtime's path). V8 stores string hashes in the cache, seeded at random
-    // per process; a fixed seed makes the blob the same bytes every time. The seed is not part of
-    // the cache's flag check, and the executable still seeds its own hashes at random when it runs.
-    const blobMaker = commandFor(arch, "/proc/self/cwd/pullkey", [
+    // The blob must be made by the runtime that runs it: the main script's code cache is V8
+    // bytecode for one V8 and architecture, so the target's own Node makes it: that copy, before
+    // the blob goes in. V8 stores string hashes in the cache, seeded at random per process; a
+    // fixed seed makes the blob the same bytes every time. The seed is not part of the cache's
+    // flag check, and the executable still seeds its own hashes at random when it runs.
+    const blobMaker = commandFor(arch, join(work, "pullkey"), [
       "--random-seed=1",
       "--experimental-sea-config",
       "sea-config.json",
     ]);
-    const isolated = await inOwnPidNamespace(blobMaker, log);
-    await mustRun(isolated.command, isolated.args, { cwd: work });
+    await mustRun(blobMaker.command, blobMaker.args, { cwd: work });
     // postject, Node's documented SEA injector; its harmless ELF note warnings stay quiet.
     const postject = createRequire(import.meta.url).resolve("postject/dist/cli.js");
     await mustRun(process.execPath, [

@@ -32,9 +32,12 @@ const LAYERS: readonly { modules: readonly string[]; why: string }[] = [
   { modules: ["cli"], why: "argument parsing, one command" },
   {
     modules: ["entry", "warm-up"],
-    why: "process handles into cli.run(); cli.run() on a scratch folder at snapshot build",
+    why: "process handles into cli.run(); cli.run() on a scratch folder at build time",
   },
-  { modules: ["main", "snapshot"], why: "the bundle's and the single executable's entries" },
+  {
+    modules: ["main", "sea"],
+    why: "the bundle's entry; the single executable's, its module loader and build-time warm-up",
+  },
 ];
 
 const root = resolve(__dirname, "../../provider");

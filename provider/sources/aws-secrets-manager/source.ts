@@ -59,8 +59,8 @@ export interface AwsDeps {
   /** Replaces HTTP_TIMEOUTS' connect and answer limits (throwing on timeout always stays on). */
   timeouts?: { connectionTimeout: number; requestTimeout: number };
   /**
-   * Replaces the SDK's HTTP handler for Secrets Manager: the snapshot build (provider/warm-up.ts)
-   * answers in memory, as node:http cannot load while a snapshot is made.
+   * Replaces the SDK's HTTP handler for Secrets Manager: the build's warm-up (provider/warm-up.ts)
+   * answers in memory, so it opens no socket and runs alike on every build machine.
    */
   requestHandler?: NonNullable<SecretsManagerClientConfig["requestHandler"]>;
 }

@@ -1,6 +1,5 @@
 // Preloaded with NODE_OPTIONS=--require into an exec under test: at exit, writes every built-in
-// module and internal binding the process holds (process.moduleLoadList, which in the single
-// executable includes what the snapshot loaded at build time) to LOADED_MODULES_LOG.
+// module and internal binding the process holds (process.moduleLoadList) to LOADED_MODULES_LOG.
 const fs = require("node:fs");
 process.on("exit", () => {
   if (process.env.LOADED_MODULES_LOG)

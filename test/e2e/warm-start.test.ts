@@ -11,10 +11,11 @@ import { newSecret, secrets, startTestVault, type TestVault } from "../sources/v
 import { ARTIFACTS, capturedOutputs, type Exec, exec, execAsync } from "./artifacts.js";
 import { expectNoLeaks } from "./leaks.js";
 
-// The single executable starts from a V8 snapshot of its modules, loaded and run once at build
-// time (provider/snapshot.ts). Whatever a module read from the environment while loading would be
-// the build machine's; these tests set each variable that matters only in the exec's environment,
-// and check that execs of different configs share nothing. The bundle runs the same rows.
+// The single executable compiles nothing at run time: each module comes with a V8 code cache
+// made at build time after a warm-up ran the plugin through it (provider/sea). These tests check
+// that every module an exec loads is compiled from its cache, that nothing read from the
+// environment at build time reaches an exec (each variable that matters is set only in the exec's
+// environment), and that execs of different configs share nothing. The bundle runs the same rows.
 
 let vault: TestVault;
 let moto: Moto;
@@ -23,11 +24,12 @@ let configs = 0;
 let hub: { username: string; password: string };
 let team: { username: string; password: string };
 const preload = fileURLToPath(new URL("./support/record-loaded-modules.cjs", import.meta.url));
+const compiles = fileURLToPath(new URL("./support/record-lazy-modules.cjs", import.meta.url));
 const REQUEST = `{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"docker.io/library/busybox"}\n`;
 
 beforeAll(async () => {
   [vault, moto] = await Promise.all([startTestVault(), startMoto()]);
-  dir = mkdtempSync(join(tmpdir(), "pullkey-e2e-snapshot-"));
+  dir = mkdtempSync(join(tmpdir(), "pullkey-e2e-warm-"));
   hub = { username: "hub-user", password: newSecret("snapshot-hub") };
   team = { username: "team-user", password: newSecret("snapshot-team") };
   await vault.writeSecret("secret/registries/hub", hub);
@@ -226,4 +228,63 @@ describe.each(ARTIFACTS)("what an exec loads ($name)", ({ path }) => {
     const modules = loaded(config({ type: "static", username: "robot", passwordFile: token }));
     expect(matching(modules, /undici|http|tls|child_process|process_wrap/)).toEqual([]);
   });
+});
+
+describe("what the single executable compiles at run time", () => {
+  const executable = ARTIFACTS.find((a) => a.name === "single executable");
+  const awsEnv = {
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: "",
+    AWS_ACCESS_KEY_ID: "AKIAWARMSTART",
+    AWS_SECRET_ACCESS_KEY: "warm-start-test-key",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+
+  /** Each module the exec compiled, with V8's verdict on its code cache. */
+  function compiled(file: string, env: Record<string, string> = {}): string[] {
+    const log = join(dir, `compiled-${++configs}.log`);
+    writeFileSync(log, "");
+    const result = exec(executable?.path ?? "", ["--config", file], REQUEST, {
+      env: { ...env, NODE_OPTIONS: `--require ${compiles}`, LAZY_MODULES_LOG: log },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    return readFileSync(log, "utf8").trim().split("\n").sort();
+  }
+
+  it.runIf(executable)(
+    "compiles every module from a code cache V8 accepts: first exec, cache hit, Vault and AWS",
+    () => {
+      const token = write("token-compiled", "token\n");
+      const local = config({ type: "static", username: "robot", passwordFile: token });
+      const remote = config({ type: "awsSecretsManager", secretId: "registries/hub" });
+      const aws = { ...awsEnv, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint };
+      expect({
+        first: compiled(local),
+        hit: compiled(local),
+        vault: compiled(config(vaultRule("registries/hub", vault.address))),
+        aws: compiled(remote, aws),
+        awsHit: compiled(remote, aws),
+      }).toEqual({
+        first: [
+          "pullkey-config-compiler.cjs accepted",
+          "pullkey-core.cjs accepted",
+          "pullkey-yaml.cjs accepted",
+        ],
+        hit: ["pullkey-core.cjs accepted"],
+        vault: [
+          "pullkey-config-compiler.cjs accepted",
+          "pullkey-core.cjs accepted",
+          "pullkey-source-vault.cjs accepted",
+          "pullkey-yaml.cjs accepted",
+        ],
+        aws: [
+          "pullkey-config-compiler.cjs accepted",
+          "pullkey-core.cjs accepted",
+          "pullkey-source-aws-secrets-manager.cjs accepted",
+          "pullkey-yaml.cjs accepted",
+        ],
+        awsHit: ["pullkey-core.cjs accepted"],
+      });
+    },
+  );
 });

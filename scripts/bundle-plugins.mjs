@@ -1,13 +1,11 @@
-// esbuild settings for the single executable's startup snapshot (provider/snapshot.ts), and the
-// two that the bundle's lazy modules share with it. The snapshot is built by the embedded runtime
-// running the entry once at build time (`"useSnapshot": true`); V8 then saves the heap, and every
-// exec starts from it with the SDKs already loaded.
+// esbuild settings every build of pullkey shares (scripts/build.mjs): the bundle, the single
+// executable's core and every lazily loaded module. Each keeps code out of an exec that it would
+// load or run for nothing, or that would print where the kubelet reads one line.
 import { readFileSync } from "node:fs";
 
 /**
  * Aliases for every build. `debug` (node-vault, follow-redirects, agent-base) prints request
- * options, X-Vault-Token included, when DEBUG is set, and reads DEBUG once when it loads: in the
- * snapshot that would be at build time. Replaced by a logger that never logs, DEBUG means nothing
+ * options, X-Vault-Token included, when DEBUG is set, and reads DEBUG once when it loads. Replaced by a logger that never logs, DEBUG means nothing
  * to pullkey whenever it is set. `supports-color` (via debug) warns inside a single executable.
  * mime-db (via axios' form-data) is 134 KiB of JSON used only to name file uploads, which Vault
  * calls never make.
@@ -21,8 +19,7 @@ export const QUIET_ALIASES = {
 /**
  * axios reads globalThis.FormData when it loads and builds its fetch adapter (reading fetch,
  * Request and Response) even though Node uses its http adapter. In Node those globals are lazy:
- * the first read loads undici, ~24 ms per exec, and in a snapshot build undici's HTTP parser
- * cannot be saved at all. Two edits keep them unread: FormData is then recognised by its
+ * the first read loads undici, ~24 ms per exec. Two edits keep them unread: FormData is then recognised by its
  * toString tag (Vault calls send JSON, never forms), and the fetch adapter is built only if
  * asked for, which pullkey never does. The build fails if axios changes under the edits.
  */
@@ -50,9 +47,10 @@ export const axiosWithoutWebGlobals = {
 };
 
 /**
- * Built-in modules whose state a snapshot cannot hold (Node refuses http's parser binding and
- * warns about the others). The snapshot entry gets a stand-in that loads the real module on first
- * use, at run time. The stand-in must list the module's keys without loading it (esbuild's ESM
+ * Built-in modules that SDKs load when they load, though an exec may never use them: axios loads
+ * http, https, http2 and tls, and a Vault call over http needs only http. Each gets a stand-in
+ * that loads the real module on first use (test/e2e/warm-start.test.ts checks which load). The
+ * stand-in must list the module's keys without loading it (esbuild's ESM
  * interop copies them at import), so the keys are read from the embedded runtime at build time.
  */
 const LAZY_BUILTINS = ["http", "https", "http2", "tls", "child_process", "tty"];
@@ -83,13 +81,9 @@ export function lazyBuiltins(keys) {
 }
 
 function standIn(name, keys) {
-  return `const { startupSnapshot } = require("node:v8");
-const KEYS = ${JSON.stringify(keys)};
+  return `const KEYS = ${JSON.stringify(keys)};
 let real;
 function load() {
-  if (!real && startupSnapshot.isBuildingSnapshot()) {
-    throw new Error("node:${name} was used while building the snapshot; it may only load at run time");
-  }
   return (real ??= require("node:${name}"));
 }
 module.exports = new Proxy({}, {
@@ -106,9 +100,3 @@ module.exports = new Proxy({}, {
 });
 `;
 }
-
-/**
- * The sea-config.json fields for a single executable that starts from a snapshot of its main
- * script (scripts/sea/executable.mjs). A code cache does not apply to a snapshot's code.
- */
-export const SNAPSHOT_SEA_CONFIG = { useSnapshot: true, useCodeCache: false };

@@ -372,7 +372,9 @@ async function seaModules() {
     node,
   });
   for (const [file, code] of assets) writeFileSync(join(dir, file), code);
-  writeFileSync(join(dir, "modules.json"), `${JSON.stringify([...assets.keys()])}\n`);
+  // Sorted: esbuild finishes the lazy modules in no fixed order, and the executable's assets
+  // follow this list (two builds must be the same bytes).
+  writeFileSync(join(dir, "modules.json"), `${JSON.stringify([...assets.keys()].sort())}\n`);
   for (const part of ["main", "warm"]) {
     await bundle({
       entry: `provider/sea/${part}.ts`,

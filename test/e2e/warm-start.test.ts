@@ -252,15 +252,22 @@ describe("what the single executable compiles at run time", () => {
   }
 
   it.runIf(executable)(
-    "compiles every module from a code cache V8 accepts: first exec, cache hit, Vault and AWS",
+    "compiles every module from a code cache V8 accepts: first exec, cache hit, metrics and log, Vault and AWS",
     () => {
       const token = write("token-compiled", "token\n");
       const local = config({ type: "static", username: "robot", passwordFile: token });
       const remote = config({ type: "awsSecretsManager", secretId: "registries/hub" });
       const aws = { ...awsEnv, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint };
+      const observed = config({ type: "static", username: "robot", passwordFile: token });
+      const withObservers = JSON.parse(readFileSync(observed, "utf8"));
+      withObservers.metrics = { textfile: join(dir, "warm-start.prom") };
+      withObservers.log = { file: join(dir, "warm-start.log") };
+      writeFileSync(observed, JSON.stringify(withObservers));
+      compiled(observed);
       expect({
         first: compiled(local),
         hit: compiled(local),
+        observedHit: compiled(observed),
         vault: compiled(config(vaultRule("registries/hub", vault.address))),
         aws: compiled(remote, aws),
         awsHit: compiled(remote, aws),
@@ -271,6 +278,7 @@ describe("what the single executable compiles at run time", () => {
           "pullkey-yaml.cjs accepted",
         ],
         hit: ["pullkey-core.cjs accepted"],
+        observedHit: ["pullkey-core.cjs accepted", "pullkey-metrics-and-logs.cjs accepted"],
         vault: [
           "pullkey-config-compiler.cjs accepted",
           "pullkey-core.cjs accepted",

@@ -7,7 +7,8 @@ import { errorLine, PullkeyError } from "./errors.js";
 import { EXIT_OK, EXIT_USAGE, type Io } from "./io.js";
 import { pullkeyVersion } from "./version.js";
 
-const OPTIONS = {
+/** The options of every command but install, uninstall and doctor (parseArgs). */
+export const OPTIONS = {
   config: { type: "string" },
   "api-version": { type: "string" },
   "show-secrets": { type: "boolean" },
@@ -39,6 +40,8 @@ export async function run(io: Io): Promise<number> {
     const { doctorCommand } = await import("./commands/doctor.js");
     return doctorCommand(io, after);
   }
+  const kubelet = kubeletArgv(io.argv);
+  if (kubelet) return pluginCommand(io, kubelet);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({
@@ -97,6 +100,21 @@ export async function run(io: Io): Promise<number> {
         return usage(io, "plugin mode takes no arguments");
       return pluginCommand(io, { config: values.config });
   }
+}
+
+/**
+ * The kubelet's exec of plugin mode, `pullkey --config FILE` as the installer writes it or no
+ * argument at all, read without parseArgs: its first use loads node:util's parser modules, a
+ * millisecond of every exec. Undefined for any other argv, which parseArgs reads; for these two
+ * shapes parseArgs gives the same (test/unit/cli-argv.test.ts checks it on random argv).
+ */
+export function kubeletArgv(argv: readonly string[]): { config: string | undefined } | undefined {
+  if (argv.length === 0) return { config: undefined };
+  const [flag, value] = argv;
+  // parseArgs refuses a value starting with "-" as ambiguous (a forgotten value): leave it that.
+  if (argv.length === 2 && flag === "--config" && value !== undefined && !value.startsWith("-"))
+    return { config: value };
+  return undefined;
 }
 
 function usage(io: Io, problem: string): number {

@@ -24,9 +24,13 @@ export async function warmCodeCaches({ arch, modules, log }) {
     for (const file of [...names, "modules.json", "warm.cjs"]) {
       copyFileSync(join(modules, file), join(dir, file));
     }
-    // A fixed seed, as for the blob (scripts/sea/executable.mjs): V8 stores string hashes in a
-    // code cache, and they would otherwise differ in every build.
+    // Two builds must write the same caches. A fixed seed, as for the blob (executable.mjs): V8
+    // stores string hashes in a code cache. --predictable: without it V8 tiers functions up on
+    // background threads, and a flag bit of some functions in the cache followed their timing
+    // (one build in three differed at the same load). Neither flag is in the hash V8 checks
+    // before it accepts a cache, so the executable, running without them, accepts these.
     const warm = commandFor(arch, await pinnedNode(arch, log), [
+      "--predictable",
       "--random-seed=1",
       join(dir, "warm.cjs"),
       dir,

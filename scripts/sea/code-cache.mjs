@@ -35,7 +35,10 @@ export async function warmCodeCaches({ arch, modules, log }) {
       join(dir, "warm.cjs"),
       dir,
     ]);
-    const result = await run(warm.command, warm.args, { cwd: dir });
+    // Only PATH from the build's environment: the SDKs read process.env themselves (AWS_PROFILE,
+    // AWS_REGION, HTTPS_PROXY...), and what they find would change which functions run.
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+    const result = await run(warm.command, warm.args, { cwd: dir, env });
     if (result.status !== 0) {
       throw new Error(`the ${arch} code caches failed (${result.status}):\n${result.output}`);
     }

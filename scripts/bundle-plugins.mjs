@@ -48,12 +48,13 @@ export const axiosWithoutWebGlobals = {
 
 /**
  * Built-in modules that SDKs load when they load, though an exec may never use them: axios loads
- * http, https, http2 and tls, and a Vault call over http needs only http. Each gets a stand-in
+ * http, https, http2 and tls, and a Vault call over http needs only http; axios and form-data load
+ * crypto for multipart boundaries, which Vault calls never send. Each gets a stand-in
  * that loads the real module on first use (test/e2e/warm-start.test.ts checks which load). The
  * stand-in must list the module's keys without loading it (esbuild's ESM
  * interop copies them at import), so the keys are read from the embedded runtime at build time.
  */
-const LAZY_BUILTINS = ["http", "https", "http2", "tls", "child_process", "tty"];
+const LAZY_BUILTINS = ["http", "https", "http2", "tls", "child_process", "tty", "crypto"];
 
 /** The keys of each lazy built-in, as the Node that `spawnNode` runs exports them. */
 export function lazyBuiltinKeys(spawnNode) {

@@ -223,6 +223,26 @@ describe.each(ARTIFACTS)("what an exec loads ($name)", ({ path }) => {
     expect(matching(modules, /undici|http2|tls_wrap|child_process|process_wrap/)).toEqual([]);
   });
 
+  it("keeps crypto out of a Vault miss once the config is compiled and the login token stored", () => {
+    // The first exec compiles the config and logs in; both write files under temp names, drawn
+    // from node:crypto. The second, with the cache off, is a miss that reuses the token.
+    const file = write(
+      `config-${++configs}.json`,
+      JSON.stringify({
+        apiVersion: "pullkey/v1",
+        kind: "PullkeyConfig",
+        stateDir: join(dir, `state-${configs}`),
+        execTimeout: "4s",
+        cache: { enabled: false },
+        rules: [
+          { name: "hub", preset: "dockerhub", source: vaultRule("registries/hub", vault.address) },
+        ],
+      }),
+    );
+    loaded(file);
+    expect(matching(loaded(file), /crypto/)).toEqual([]);
+  });
+
   it("loads no HTTP client at all for a static rule", () => {
     const token = write("token-loaded", "token\n");
     const modules = loaded(config({ type: "static", username: "robot", passwordFile: token }));

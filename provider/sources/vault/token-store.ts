@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256Hex } from "../../sha256.js";
 import { readPrivateJson, writePrivateJson } from "../../state/file.js";
 import { privateFolder } from "../../state/folder.js";
 
@@ -44,9 +44,12 @@ export class TokenStore {
     this.#uid = uid;
   }
 
-  /** The file name for a login identity: a hash, so no config detail shows in the folder. */
+  /**
+   * The file name for a login identity: a hash, so no config detail shows in the folder. Hashed
+   * in JavaScript (sha256.ts), so that a Vault miss never loads node:crypto.
+   */
   static keyName(identity: unknown): string {
-    return `${createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 40)}.json`;
+    return `${sha256Hex(JSON.stringify(identity)).slice(0, 40)}.json`;
   }
 
   /** A stored token that may still be reused, or undefined. */

@@ -8,12 +8,14 @@ import { readFileSync } from "node:fs";
  * options, X-Vault-Token included, when DEBUG is set, and reads DEBUG once when it loads. Replaced by a logger that never logs, DEBUG means nothing
  * to pullkey whenever it is set. `supports-color` (via debug) warns inside a single executable.
  * mime-db (via axios' form-data) is 134 KiB of JSON used only to name file uploads, which Vault
- * calls never make.
+ * calls never make. node:assert, which follow-redirects and https-proxy-agent load, opens
+ * process.stderr when it loads; its stand-in loads it only when an assertion fails.
  */
 export const QUIET_ALIASES = {
   debug: "./scripts/silent-debug.cjs",
   "supports-color": "./scripts/empty-module.cjs",
   "mime-db": "./scripts/empty-module.cjs",
+  assert: "./scripts/assert-on-failure.cjs",
 };
 
 /**

@@ -218,9 +218,14 @@ describe.each(ARTIFACTS)("what an exec loads ($name)", ({ path }) => {
   }
   const matching = (modules: string[], pattern: RegExp) => modules.filter((m) => pattern.test(m));
 
-  it("keeps undici, HTTP/2, TLS and child processes out of a Vault exec over http", () => {
+  it("keeps undici, HTTP/2, TLS, node:assert and child processes out of a Vault exec over http", () => {
     const modules = loaded(config(vaultRule("registries/hub", vault.address)));
-    expect(matching(modules, /undici|http2|tls_wrap|child_process|process_wrap/)).toEqual([]);
+    expect(
+      matching(
+        modules,
+        /undici|http2|tls_wrap|child_process|process_wrap|NativeModule assert$|internal\/assert\//,
+      ),
+    ).toEqual([]);
   });
 
   it("keeps crypto out of a Vault miss once the config is compiled and the login token stored", () => {

@@ -8,13 +8,16 @@ import { readFileSync } from "node:fs";
  * options, X-Vault-Token included, when DEBUG is set, and reads DEBUG once when it loads. Replaced by a logger that never logs, DEBUG means nothing
  * to pullkey whenever it is set. `supports-color` (via debug) warns inside a single executable.
  * mime-db (via axios' form-data) is 134 KiB of JSON used only to name file uploads, which Vault
- * calls never make. node:assert, which follow-redirects and https-proxy-agent load, opens
- * process.stderr when it loads; its stand-in loads it only when an assertion fails.
+ * calls never make; form-data itself, with about twenty small packages behind it, builds
+ * multipart bodies, which they never send either (its stand-in throws if anything tries).
+ * node:assert, which follow-redirects and https-proxy-agent load, opens process.stderr when it
+ * loads; its stand-in loads it only when an assertion fails.
  */
 export const QUIET_ALIASES = {
   debug: "./scripts/silent-debug.cjs",
   "supports-color": "./scripts/empty-module.cjs",
   "mime-db": "./scripts/empty-module.cjs",
+  "form-data": "./scripts/no-form-data.cjs",
   assert: "./scripts/assert-on-failure.cjs",
 };
 

@@ -13,6 +13,7 @@ import { state as nodeVersionWarning } from "@aws-sdk/core/client";
 import { untilAborted } from "../../abort.js";
 import { PullkeyError, quote } from "../../errors.js";
 import type { CredentialSource, FetchContext, RegistryCredential, SourceDeps } from "../source.js";
+import { collectBody } from "./body.js";
 import { describeAwsSecretsManagerSpec } from "./describe.js";
 import { type AwsCall, describeAwsFailure } from "./failures.js";
 import { type AwsIdentity, chooseIdentity, describeIdentity } from "./identity.js";
@@ -131,6 +132,7 @@ async function fetchSecret(
     ...(credentials ? { credentials } : {}),
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: aws.requestHandler ?? { ...HTTP_TIMEOUTS, ...aws.timeouts },
+    streamCollector: collectBody,
   });
   try {
     const out = await step("secretsManager", () =>
@@ -169,6 +171,7 @@ async function roleCredentials(
       : {}),
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: { ...HTTP_TIMEOUTS, ...aws.timeouts },
+    streamCollector: collectBody,
   });
   try {
     const out =

@@ -1,7 +1,7 @@
 import { fstatSync, readSync, writeSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { run } from "./cli.js";
 import { readFileBounded } from "./files.js";
+import { stat } from "./fs-async.js";
 import { EXIT_FAILURE } from "./io.js";
 
 // Wires the live process into run(), for both entry points: main.ts (the bundle) and
@@ -48,7 +48,8 @@ function writeAll(fd: number, text: string): void {
 
 /**
  * Runs one pullkey invocation on this process: argv, env, cwd, stdin and the clock are read
- * here, when called, never at import (the single executable imports at build time).
+ * here, when called, never at import (the single executable's warm-up imports this module at build
+ * time).
  */
 export function runProcess(): void {
   // Node prints every process warning (a library's deprecation, the yaml parser's warnings with

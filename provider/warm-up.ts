@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { run } from "./cli.js";
 import { readFileBounded } from "./files.js";
+import { stat } from "./fs-async.js";
 
 /**
  * Runs the plugin's own paths at build time, through the single executable's core (sea/warm.ts),
@@ -87,8 +86,10 @@ async function awsRead(dir: string, env: Record<string, string>): Promise<void> 
     VersionStages: ["AWSCURRENT"],
     CreatedDate: 1_700_000_000,
   });
-  // The same lazily loaded module the registry loads for an AWS rule.
+  // The same lazily loaded module the registry loads for an AWS rule. node:stream is loaded here,
+  // not at import: this module is in the single executable's core, which every exec loads.
   const { awsSecretsManagerSource } = await import("./sources/aws-secrets-manager/source.js");
+  const { Readable } = process.getBuiltinModule("node:stream");
   const source = awsSecretsManagerSource(
     { type: "awsSecretsManager", secretId: "warm-up", region: "us-east-1" },
     {

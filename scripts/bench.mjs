@@ -46,6 +46,13 @@ chmodSync(sea, 0o755);
 // eagerly), built by the same builder, for a comparison in one run with the warm code caches.
 const codeCacheSea = join(work, "pullkey-code-cache");
 await buildExecutable({ arch: HOST_ARCH, bundle, out: codeCacheSea, log: () => {} });
+// The least any single executable of this runtime costs: one whose main script is empty. What a
+// pullkey exec costs above it is pullkey's own; `-e 0` (the issue's floor) is dearer, as Node
+// sets up its eval path for it.
+const emptyMain = join(work, "empty.cjs");
+writeFileSync(emptyMain, "");
+const emptySea = join(work, "empty-executable");
+await buildExecutable({ arch: HOST_ARCH, bundle: emptyMain, out: emptySea, log: () => {} });
 
 // The kubelet passes its whole environment; NODE_EXTRA_CA_CERTS alone adds tens of ms to every
 // Node start (shared/reference/packaging.md), so it is measured as its own row, not everywhere.
@@ -283,6 +290,10 @@ const scenarios = [
   { name: "floor: node -e 0", argv: [process.execPath, "-e", "0"] },
   { name: "floor: Node 24 (the single executable's runtime) -e 0", argv: [node24, "-e", "0"] },
   ...(floor ? [{ name: "floor: static C program", argv: [floor] }] : []),
+  {
+    name: "floor: a single executable of the same runtime with an empty main script",
+    argv: [emptySea],
+  },
   { name: "bundle, static source (YAML config)", argv: [bundle, "--config", yamlHit] },
   { name: "bundle, static source (JSON config)", argv: [bundle, "--config", jsonHit] },
   { name: "bundle, static source, cache off", argv: [bundle, "--config", noCache] },

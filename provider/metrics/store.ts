@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { readdir, rename, unlink } from "../fs-async.js";
 import {
   appendRecord,
   readPrivateFile,

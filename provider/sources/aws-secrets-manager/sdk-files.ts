@@ -1,8 +1,8 @@
-import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { PullkeyError } from "../../errors.js";
 import { formatBytes, MAX_FILE_BYTES } from "../../files.js";
+import { stat } from "../../fs-async.js";
 
 /**
  * The files the AWS SDK reads by itself, named by environment variables (the kubelet's, plus

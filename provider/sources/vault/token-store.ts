@@ -1,5 +1,5 @@
-import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { lstat, readdir, rm } from "../../fs-async.js";
 import { sha256Hex } from "../../sha256.js";
 import { readPrivateJson, writePrivateJson } from "../../state/file.js";
 import { privateFolder } from "../../state/folder.js";

@@ -355,16 +355,18 @@ async function schema() {
  * dist/sea: what the single executable is made of (provider/sea). main.cjs is its main script; it
  * loads pullkey-core.cjs (the plugin, run as the bundle's main.ts runs it), and the core each lazy
  * module as it needs it, every one from the executable's assets with the code cache that warm.cjs
- * writes at build time (scripts/sea/code-cache.mjs). modules.json lists the lazy modules.
+ * writes at build time (scripts/sea/code-cache.mjs). modules.json lists every module, the core
+ * first (the name provider/sea/modules.ts loads it by).
  */
 async function seaModules() {
+  const core = "pullkey-core.cjs";
   const dir = join(dist, "sea");
   rmSync(dir, { recursive: true, force: true });
   const node = seaRuntime();
   const assets = new Map();
   await bundle({
     entry: "provider/sea/core.ts",
-    name: "pullkey-core.cjs",
+    name: core,
     outDir: dir,
     meta: "meta-sea.json",
     assets,
@@ -374,7 +376,8 @@ async function seaModules() {
   for (const [file, code] of assets) writeFileSync(join(dir, file), code);
   // Sorted: esbuild finishes the lazy modules in no fixed order, and the executable's assets
   // follow this list (two builds must be the same bytes).
-  writeFileSync(join(dir, "modules.json"), `${JSON.stringify([...assets.keys()].sort())}\n`);
+  const names = [core, ...[...assets.keys()].sort()];
+  writeFileSync(join(dir, "modules.json"), `${JSON.stringify(names)}\n`);
   for (const part of ["main", "warm"]) {
     await bundle({
       entry: `provider/sea/${part}.ts`,

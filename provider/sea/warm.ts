@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Script } from "node:vm";
 import type * as Core from "./core.js";
-import { CORE, installModuleLoader, loadCore } from "./modules.js";
+import { installModuleLoader, loadCore } from "./modules.js";
 
 // Run once per architecture at build time, by that architecture's pinned Node (the one the
 // executable embeds: a code cache is only accepted by the V8 that made it), with the folder
@@ -11,7 +11,7 @@ import { CORE, installModuleLoader, loadCore } from "./modules.js";
 // code cache beside it as <name>.cache: the bytecode of every function compiled so far.
 
 const dir = process.argv[2];
-if (!dir) throw new Error("usage: warm.cjs <folder with modules.json>");
+if (!dir) throw new Error("usage: warm.cjs <folder with modules.json, the core first>");
 const names: string[] = JSON.parse(readFileSync(join(dir, "modules.json"), "utf8"));
 const scripts = new Map<string, Script>();
 const load = installModuleLoader(
@@ -30,7 +30,7 @@ async function main(folder: string): Promise<void> {
   }
   // The installer and doctor, which no exec runs: their top level at least.
   for (const name of names) if (!scripts.has(name)) load(name);
-  for (const name of [CORE, ...names]) {
+  for (const name of names) {
     const script = scripts.get(name);
     if (!script) throw new Error(`${name} was never compiled`);
     writeFileSync(join(folder, `${name}.cache`), script.createCachedData());

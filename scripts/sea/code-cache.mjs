@@ -9,9 +9,6 @@ import { run } from "../peers/run.mjs";
 import { commandFor } from "./arch.mjs";
 import { pinnedNode } from "./executable.mjs";
 
-/** The core's asset name (provider/sea/modules.ts CORE). */
-const CORE = "pullkey-core.cjs";
-
 /**
  * Warms the modules in `modules` (dist/sea, scripts/build.mjs) for `arch` in a folder of its own.
  * Returns the sea-config.json `assets` (each module's source and its cache) and `remove()`.
@@ -19,8 +16,7 @@ const CORE = "pullkey-core.cjs";
 export async function warmCodeCaches({ arch, modules, log }) {
   const dir = mkdtempSync(join(tmpdir(), `pullkey-code-cache-${arch}-`));
   try {
-    const lazy = JSON.parse(readFileSync(join(modules, "modules.json"), "utf8"));
-    const names = [CORE, ...lazy];
+    const names = JSON.parse(readFileSync(join(modules, "modules.json"), "utf8"));
     for (const file of [...names, "modules.json", "warm.cjs"]) {
       copyFileSync(join(modules, file), join(dir, file));
     }
